@@ -1,0 +1,1 @@
+"""verbali: Zoom recordings of co-programming sessions to minutes."""

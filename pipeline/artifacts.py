@@ -1,0 +1,281 @@
+"""The data that flows between stages, and its JSON form on disk.
+
+Each stage is a function from artifacts to artifacts. Every artifact is a plain
+dataclass that round-trips through ``to_dict``/``from_dict``; the JSON files in
+``outputs/<session-id>/`` are exactly those dicts, documented in
+``docs/artifacts.md``. ``SCHEMA_VERSION`` is bumped when a field changes meaning.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+SCHEMA_VERSION = 1
+
+T = TypeVar("T")
+
+
+def _round(value: float) -> float:
+    return round(float(value), 3)
+
+
+# --------------------------------------------------------------------------- session
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file found in a recording folder and what it is for."""
+
+    path: str  # relative to the session folder
+    role: str  # mixed-video | mixed-audio | participant-track | chat | transcript-vtt | playlist | config | other
+    size: int
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    time: str  # "HH:MM:SS", wall clock for local recordings, offset from start for cloud ones
+    sender: str
+    recipient: str  # "Everyone" or a name
+    text: str
+
+
+@dataclass(frozen=True)
+class ParticipantTrack:
+    """A per-participant audio file from Zoom's "Audio Record" folder."""
+
+    name: str  # display name parsed from the file name
+    path: str  # relative to the session folder
+
+
+@dataclass(frozen=True)
+class VttCue:
+    """A cue of a Zoom cloud transcript (``..._Recording.transcript.vtt``)."""
+
+    start: float
+    end: float
+    speaker: str | None
+    text: str
+
+
+@dataclass
+class Session:
+    """What ``ingest`` learned about one recording: the ``session.json`` artifact."""
+
+    session_id: str  # readable and filesystem-safe: "2021-11-22-1730-tavolo-poverta"
+    kind: str  # zoom-local | zoom-cloud | file
+    folder: str  # absolute path of the session folder (or of the single file)
+    topic: str
+    date: str | None = None  # ISO "YYYY-MM-DD"
+    start_time: str | None = None  # "HH:MM:SS"
+    meeting_id: str | None = None
+    audio: str | None = None  # relative path of the recording used for the mix
+    files: list[SourceFile] = field(default_factory=list)
+    tracks: list[ParticipantTrack] = field(default_factory=list)
+    participants: list[str] = field(default_factory=list)
+    chat: list[ChatMessage] = field(default_factory=list)
+    vtt: list[VttCue] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    schema_version: int = SCHEMA_VERSION
+
+    def path_of(self, relative: str) -> Path:
+        folder = Path(self.folder)
+        return folder if folder.is_file() else folder / relative
+
+    @property
+    def audio_path(self) -> Path | None:
+        return None if self.audio is None else self.path_of(self.audio)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Session:
+        data = dict(data)
+        data["files"] = [SourceFile(**f) for f in data.get("files", [])]
+        data["tracks"] = [ParticipantTrack(**t) for t in data.get("tracks", [])]
+        data["chat"] = [ChatMessage(**m) for m in data.get("chat", [])]
+        data["vtt"] = [VttCue(**c) for c in data.get("vtt", [])]
+        return cls(**data)
+
+
+# --------------------------------------------------------------------------- audio
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """The decoded 16 kHz mono form of a session's recording."""
+
+    path: str  # the 16 kHz mono 16-bit WAV written by the audio stage
+    source: str  # the file it was decoded from
+    duration: float
+    sample_rate: int = 16000
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AudioInfo:
+        return cls(**data)
+
+
+# --------------------------------------------------------------------------- transcript
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    word: str
+    probability: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": _round(self.start),
+            "end": _round(self.end),
+            "word": self.word,
+            "probability": _round(self.probability),
+        }
+
+
+@dataclass
+class Segment:
+    """An utterance: consecutive words of one speaker."""
+
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+    speaker: str | None = None
+    overlap: bool = False  # another speaker talks during part of it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": _round(self.start),
+            "end": _round(self.end),
+            "speaker": self.speaker,
+            "text": self.text,
+            "overlap": self.overlap,
+            "words": [w.to_dict() for w in self.words],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Segment:
+        return cls(
+            start=data["start"],
+            end=data["end"],
+            text=data["text"],
+            words=[Word(**w) for w in data.get("words", [])],
+            speaker=data.get("speaker"),
+            overlap=data.get("overlap", False),
+        )
+
+
+@dataclass
+class Transcript:
+    """``transcript.json``: what was said, when, and (after alignment) by whom."""
+
+    language: str
+    segments: list[Segment] = field(default_factory=list)
+    duration: float = 0.0
+    model: str = ""
+    language_probability: float = 1.0
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for s in self.segments for w in s.words]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments).strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "language": self.language,
+            "language_probability": _round(self.language_probability),
+            "duration": _round(self.duration),
+            "model": self.model,
+            "segments": [s.to_dict() for s in self.segments],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Transcript:
+        return cls(
+            language=data["language"],
+            segments=[Segment.from_dict(s) for s in data.get("segments", [])],
+            duration=data.get("duration", 0.0),
+            model=data.get("model", ""),
+            language_probability=data.get("language_probability", 1.0),
+            schema_version=data.get("schema_version", SCHEMA_VERSION),
+        )
+
+
+# --------------------------------------------------------------------------- diarization
+
+
+@dataclass(frozen=True, order=True)
+class Turn:
+    """A stretch of time in which one speaker talks."""
+
+    start: float
+    end: float
+    speaker: str
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass
+class Diarization:
+    """Who spoke when: ``diarization.json``, also exported as ``diarization.rttm``."""
+
+    turns: list[Turn] = field(default_factory=list)
+    method: str = "none"  # pyannote | tracks | none
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "method": self.method,
+            "turns": [
+                {"start": _round(t.start), "end": _round(t.end), "speaker": t.speaker} for t in sorted(self.turns)
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diarization:
+        return cls([Turn(**t) for t in data.get("turns", [])], data.get("method", "none"))
+
+    @property
+    def speakers(self) -> list[str]:
+        return sorted({t.speaker for t in self.turns})
+
+    def to_rttm(self, uri: str) -> str:
+        uri = uri.replace(" ", "_")
+        return "".join(
+            f"SPEAKER {uri} 1 {t.start:.3f} {t.duration:.3f} <NA> <NA> {t.speaker.replace(' ', '_')} <NA> <NA>\n"
+            for t in sorted(self.turns)
+        )
+
+    @classmethod
+    def from_rttm(cls, text: str, method: str = "rttm") -> Diarization:
+        turns = []
+        for line in text.splitlines():
+            fields = line.split()
+            if len(fields) >= 8 and fields[0] == "SPEAKER":
+                start, duration = float(fields[3]), float(fields[4])
+                turns.append(Turn(start, start + duration, fields[7]))
+        return cls(sorted(turns), method)
+
+    def to_annotation(self, uri: str = "session"):  # -> pyannote.core.Annotation
+        from pyannote.core import Annotation
+        from pyannote.core import Segment as CoreSegment
+
+        annotation = Annotation(uri=uri)
+        for turn in self.turns:
+            annotation[CoreSegment(turn.start, turn.end)] = turn.speaker
+        return annotation

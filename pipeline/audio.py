@@ -1,0 +1,170 @@
+"""Audio: probe with ffprobe, decode with ffmpeg to 16 kHz mono, in bounded memory.
+
+ffmpeg resamples as it reads, so a three-hour 44.1 kHz stereo recording never sits
+in memory at its source rate: the decoded 16-bit WAV goes to disk (it is also the
+artifact editors play back), and ``load_samples`` fills one float32 array, the
+16 kHz mono form Whisper and pyannote need, block by block from a memory map.
+pydub is used for what it is good at here: finding ffmpeg and reading ffprobe's report.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import wave
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.artifacts import AudioInfo
+from pipeline.errors import AudioError, ToolMissing
+from pipeline.files import atomic_path
+
+SAMPLE_RATE = 16000
+_BLOCK = SAMPLE_RATE * 60  # samples converted at a time
+
+Progress = Callable[[float, float], None]  # (seconds done, seconds in all)
+
+
+def ffmpeg() -> str:
+    from pydub.utils import which
+
+    path = which("ffmpeg")
+    if path is None:
+        raise ToolMissing("ffmpeg is not installed: run ./setup.sh (or apt-get install ffmpeg)")
+    return path
+
+
+def probe_duration(path: Path) -> float:
+    """Duration in seconds of the first audio stream; AudioError if there is none."""
+    from pydub.utils import mediainfo_json
+
+    if not path.is_file():
+        raise AudioError(path, "file not found")
+    if path.stat().st_size == 0:
+        raise AudioError(path, "empty file (0 bytes)")
+    ffmpeg()
+    try:
+        info = mediainfo_json(str(path), read_ahead_limit=-1)
+    except Exception:  # pydub raises on ffprobe's unparsable output
+        info = {}
+    streams = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
+    if not streams:
+        raise AudioError(path, "no audio stream (truncated, corrupt, or not a media file)")
+    duration = _first_float(streams[0].get("duration"), info.get("format", {}).get("duration"))
+    if duration is None:
+        raise AudioError(path, "cannot tell the duration (truncated or corrupt file)")
+    return duration
+
+
+def _first_float(*values: object) -> float | None:
+    for value in values:
+        try:
+            return float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def decode(source: Path, target: Path, progress: Progress | None = None) -> AudioInfo:
+    """Write ``source`` as a 16 kHz mono 16-bit WAV at ``target`` (atomically)."""
+    total = probe_duration(source)
+    with atomic_path(target) as partial:
+        command = [
+            ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+            "-i", str(source), "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE),
+            "-c:a", "pcm_s16le", "-f", "wav", "-progress", "pipe:1", str(partial),
+        ]  # fmt: skip
+        _run_with_progress(command, source, total, progress)
+        duration = _wav_duration(partial)
+    if duration <= 0:
+        target.unlink(missing_ok=True)
+        raise AudioError(source, "no audio could be decoded (truncated or corrupt file)")
+    return AudioInfo(path=str(target), source=str(source), duration=duration)
+
+
+def _run_with_progress(command: list[str], source: Path, total: float, progress: Progress | None) -> None:
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        key, _, value = line.strip().partition("=")
+        if key == "out_time_us" and progress and value.isdigit():
+            progress(min(int(value) / 1e6, total), total)
+    stderr = process.stderr.read() if process.stderr else ""
+    if process.wait() != 0:
+        reason = (stderr.strip().splitlines() or ["ffmpeg failed"])[-1]
+        raise AudioError(source, f"cannot decode: {reason}")
+    if progress:
+        progress(total, total)
+
+
+def _wav_duration(path: Path) -> float:
+    with wave.open(str(path), "rb") as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+def load_samples(wav_path: Path) -> np.ndarray:
+    """The float32 samples in [-1, 1] of a WAV written by ``decode``."""
+    with wave.open(str(wav_path), "rb") as wav:
+        frames = wav.getnframes()
+        if wav.getframerate() != SAMPLE_RATE or wav.getnchannels() != 1 or wav.getsampwidth() != 2:
+            raise AudioError(wav_path, "not a 16 kHz mono 16-bit WAV written by verbali")
+        header = _data_offset(wav_path)
+    pcm = np.memmap(wav_path, dtype="<i2", mode="r", offset=header, shape=(frames,))
+    samples = np.empty(frames, dtype=np.float32)
+    for start in range(0, frames, _BLOCK):
+        np.multiply(pcm[start : start + _BLOCK], 1 / 32768, out=samples[start : start + _BLOCK], casting="unsafe")
+    del pcm
+    return samples
+
+
+def _data_offset(wav_path: Path) -> int:
+    """Byte offset of the PCM data in a RIFF/WAVE file."""
+    with wav_path.open("rb") as stream:
+        stream.seek(12)
+        while chunk := stream.read(8):
+            size = int.from_bytes(chunk[4:], "little")
+            if chunk[:4] == b"data":
+                return stream.tell()
+            stream.seek(size + (size & 1), 1)
+    raise AudioError(wav_path, "no data chunk in WAV file")
+
+
+def frame_levels(source: Path, frame: float = 0.02) -> np.ndarray:
+    """Level in dBFS of each ``frame``-second frame of a file, decoded as a stream.
+
+    Used for per-participant tracks: only one frame row per track is kept, never
+    the samples, so many long tracks cost little memory.
+    """
+    samples_per_frame = int(SAMPLE_RATE * frame)
+    levels = [_levels(block, samples_per_frame) for block in _pcm_blocks(source, samples_per_frame * 500)]
+    return np.concatenate(levels) if levels else np.zeros(0, dtype=np.float32)
+
+
+def _pcm_blocks(source: Path, block_samples: int) -> Iterator[np.ndarray]:
+    probe_duration(source)
+    command = [
+        ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(source),
+        "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    while block := process.stdout.read(block_samples * 2):
+        yield np.frombuffer(block, dtype="<i2").astype(np.float32) / 32768
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    if process.wait() != 0:
+        raise AudioError(source, f"cannot decode: {(stderr.strip().splitlines() or ['ffmpeg failed'])[-1]}")
+
+
+def _levels(block: np.ndarray, samples_per_frame: int) -> np.ndarray:
+    usable = len(block) // samples_per_frame * samples_per_frame
+    if usable == 0:
+        return np.zeros(0, dtype=np.float32)
+    frames = block[:usable].reshape(-1, samples_per_frame)
+    power = np.mean(frames**2, axis=1) + 1e-10
+    return (10 * np.log10(power)).astype(np.float32)
+
+
+def have_ffmpeg() -> bool:
+    return shutil.which("ffmpeg") is not None

