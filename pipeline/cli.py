@@ -22,7 +22,7 @@ from pipeline.errors import RecordingError, VerbaliError
 from pipeline.progress import LogHook, RichHook
 from pipeline.runner import Engines, SessionResult, process_session
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped
 
 
 def _fail(error: VerbaliError) -> None:

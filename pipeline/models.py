@@ -21,7 +21,6 @@ from pathlib import Path
 
 from pipeline.errors import ModelUnavailable
 
-INSTALL_HINT = "run `verbali models install`"
 GENERATED_FILES = {"pyannote": ("config.yaml", "embedding/pytorch_model.bin")}  # written by _finish
 
 
@@ -110,7 +109,7 @@ def require(models_dir: Path, name: str) -> Path:
     found = problems(models_dir, spec)
     if found:
         raise ModelUnavailable(
-            f"model {name} in {models_dir} is not usable ({'; '.join(found)}): {INSTALL_HINT} {name}"
+            f"model {name} in {models_dir} is not usable ({'; '.join(found)}): run `verbali models install {name}`"
         )
     return model_dir(models_dir, spec)
 

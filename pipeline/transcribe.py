@@ -20,7 +20,7 @@ from pipeline.models import load_manifest, require
 from pipeline.progress import Hook, null_hook
 
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "fr": "French", "de": "German", "es": "Spanish"}
-# Below this share of speech we do not trust language detection (music, noise).
+# With less speech than this, language detection is not trusted.
 MIN_DETECTION_SECONDS = 3.0
 
 
@@ -31,7 +31,7 @@ class WrongLanguage(VerbaliError):
 class Transcriber(Protocol):
     name: str
 
-    def detect_language(self, samples: np.ndarray) -> tuple[str, float]: ...
+    def language_probabilities(self, samples: np.ndarray) -> dict[str, float]: ...
 
     def transcribe(self, samples: np.ndarray, options: TranscribeOptions, hook: Hook) -> Transcript: ...
 
@@ -90,9 +90,15 @@ class FasterWhisperTranscriber:
             raise ModelUnavailable(f"cannot load Whisper model {options.model!r}: {error}; {hint}") from None
         self.batched = BatchedInferencePipeline(self.model) if self.device.kind == "cuda" else None
 
-    def detect_language(self, samples: np.ndarray) -> tuple[str, float]:
-        language, probability, _ = self.model.detect_language(samples, vad_filter=True, language_detection_segments=2)
-        return language, probability
+    def language_probabilities(self, samples: np.ndarray) -> dict[str, float]:
+        """Whisper's language probabilities over the speech; {} when there is too little speech."""
+        from faster_whisper.vad import get_speech_timestamps
+
+        speech = sum(c["end"] - c["start"] for c in get_speech_timestamps(samples)) / 16000
+        if speech < MIN_DETECTION_SECONDS:
+            return {}
+        _, _, probabilities = self.model.detect_language(samples, vad_filter=True, language_detection_segments=2)
+        return dict(probabilities)
 
     def transcribe(self, samples: np.ndarray, options: TranscribeOptions, hook: Hook) -> Transcript:
         duration = len(samples) / 16000
@@ -130,14 +136,20 @@ def _segment(segment) -> Segment:
 
 
 def check_language(transcriber: Transcriber, samples: np.ndarray, expected: str | None) -> None:
-    """Refuse a recording clearly in another language than the one asked for."""
-    if expected is None or len(samples) < MIN_DETECTION_SECONDS * 16000:
+    """Refuse a recording clearly in another language than the one asked for.
+
+    Far-field meeting audio gives modest probabilities (0.6-0.7 for clear English
+    on the AMI fixture), so "clearly" means: another language is the likeliest at
+    0.5 or more and the expected one is below 0.05.
+    """
+    probabilities = transcriber.language_probabilities(samples) if expected else {}
+    if not probabilities:
         return
-    language, probability = transcriber.detect_language(samples)
-    if language != expected and probability >= 0.8:
+    language = max(probabilities, key=probabilities.__getitem__)
+    if language != expected and probabilities[language] >= 0.5 and probabilities.get(expected, 0.0) < 0.05:
         found, wanted = (LANGUAGE_NAMES.get(code, code) for code in (language, expected))
         raise WrongLanguage(
-            f"the recording is in {found} (probability {probability:.2f}), not {wanted}: "
+            f"the recording is in {found} (probability {probabilities[language]:.2f}), not {wanted}: "
             f"run again with --language {language} or --language auto"
         )
 

@@ -42,8 +42,7 @@ grazie
 """
 
 CLOUD_CHAT = (
-    "00:00:12\tMario Rossi:\tEcco il link al documento\n"
-    "00:01:30\t From Giulia Neri to Everyone:\tci sono anch'io\n"
+    "00:00:12\tMario Rossi:\tEcco il link al documento\n00:01:30\t From Giulia Neri to Everyone:\tci sono anch'io\n"
 )
 
 
@@ -86,14 +85,10 @@ def test_real_zoom_local_folder() -> None:
     assert session.audio == "audio_only.m4a"
     assert session.audio_path == AMI_FOLDER.absolute() / "audio_only.m4a"
     assert session.session_id == "2005-03-01-1012-remote-control-design-meeting"
-    assert [track.name for track in session.tracks] == [
-        "Anna Ferri", "Bianca Galli", "Carlo Moretti", "Dario Conte"
-    ]
+    assert [track.name for track in session.tracks] == ["Anna Ferri", "Bianca Galli", "Carlo Moretti", "Dario Conte"]
     assert session.tracks[0].path == "Audio Record/audioAnnaFerri2175931664.m4a"
     assert len(session.chat) == 3
-    assert session.chat[0] == ChatMessage(
-        "10:12:41", "Anna Ferri", "Everyone", "Can everyone see the slides?"
-    )
+    assert session.chat[0] == ChatMessage("10:12:41", "Anna Ferri", "Everyone", "Can everyone see the slides?")
     assert session.participants == ["Anna Ferri", "Bianca Galli", "Carlo Moretti", "Dario Conte"]
     assert session.warnings == []
 
@@ -112,9 +107,7 @@ def test_real_folder_file_roles_and_sizes() -> None:
 def test_discover_real_parent_folder_ignores_folders_without_media() -> None:
     # ami-es2004a/ also holds reference/ (text only): not a session, not an error
     entries = discover(DATA / "ami-es2004a")
-    assert [entry.session_id for entry in sessions_of(entries)] == [
-        "2005-03-01-1012-remote-control-design-meeting"
-    ]
+    assert [entry.session_id for entry in sessions_of(entries)] == ["2005-03-01-1012-remote-control-design-meeting"]
     assert errors_of(entries) == []
 
 
@@ -146,9 +139,7 @@ def test_parse_track_name(filename: str, name: str) -> None:
     assert parse_track_name(filename) == name
 
 
-@pytest.mark.parametrize(
-    "filename", ["audio12345678.m4a", "audio.m4a", "audio_-'123.m4a", "zoom_0.mp4"]
-)
+@pytest.mark.parametrize("filename", ["audio12345678.m4a", "audio.m4a", "audio_-'123.m4a", "zoom_0.mp4"])
 def test_parse_track_name_without_a_name(filename: str) -> None:
     assert parse_track_name(filename) is None
 
@@ -182,9 +173,7 @@ def test_parse_folder_name(name: str, expected: tuple[str, str, str, str | None]
     assert tuple(parse_folder_name(name) or ()) == expected
 
 
-@pytest.mark.parametrize(
-    "name", ["Tavolo povertà", "2021-13-40 17.30.00 Riunione", "2021-11-22 25.00.00 Riunione"]
-)
+@pytest.mark.parametrize("name", ["Tavolo povertà", "2021-13-40 17.30.00 Riunione", "2021-11-22 25.00.00 Riunione"])
 def test_parse_folder_name_rejects_other_names(name: str) -> None:
     assert parse_folder_name(name) is None
 
@@ -327,9 +316,7 @@ def test_local_folder_in_parts_uses_the_first(tmp_path: Path) -> None:
     session = ingest_folder(folder)
 
     assert session.audio == "zoom_0.mp4"
-    assert [file.path for file in session.files] == [
-        "zoom_0.mp4", "zoom_1.mp4", "zoom_2.mp4", "zoom_10.mp4"
-    ]
+    assert [file.path for file in session.files] == ["zoom_0.mp4", "zoom_1.mp4", "zoom_2.mp4", "zoom_10.mp4"]
     assert {file.role for file in session.files} == {"mixed-video"}
     assert any("4 parts" in warning for warning in session.warnings)
 
@@ -356,9 +343,7 @@ def test_local_folder_with_only_empty_media_is_an_error(tmp_path: Path) -> None:
 
 
 def test_local_folder_with_only_tracks_is_an_error(tmp_path: Path) -> None:
-    folder = build(
-        tmp_path / "2021-11-22 17.30.00 A", {"Audio Record/audioMarioRossi123.m4a": MEDIA_BYTES}
-    )
+    folder = build(tmp_path / "2021-11-22 17.30.00 A", {"Audio Record/audioMarioRossi123.m4a": MEDIA_BYTES})
     with pytest.raises(RecordingError, match="no mixed recording"):
         ingest_folder(folder)
 
@@ -435,9 +420,7 @@ def test_cloud_download_with_transcript_and_chat(tmp_path: Path) -> None:
 
 
 def test_cloud_folder_named_by_stamp_gets_a_generic_topic(tmp_path: Path) -> None:
-    folder = build(
-        tmp_path / "GMT20211122-163012", {"GMT20211122-163012_Recording_640x360.mp4": MEDIA_BYTES}
-    )
+    folder = build(tmp_path / "GMT20211122-163012", {"GMT20211122-163012_Recording_640x360.mp4": MEDIA_BYTES})
     session = ingest_folder(folder)
     assert session.topic == "Zoom cloud recording"
     assert session.audio == "GMT20211122-163012_Recording_640x360.mp4"
@@ -544,8 +527,7 @@ def test_discover_folder_of_sessions_with_a_bad_one(tmp_path: Path) -> None:
         tmp_path / "recordings",
         {
             "2021-11-29 17.30.00 Tavolo povertà educativa 84512345678/audio_only.m4a": MEDIA_BYTES,
-            "2021-11-22 17.30.00 Tavolo povertà educativa 84512345678/"
-            "double_click_to_convert_01.zoom": b"zoom",
+            "2021-11-22 17.30.00 Tavolo povertà educativa 84512345678/double_click_to_convert_01.zoom": b"zoom",
             "2021-11-15 17.30.00 Kick-off 84512345678/zoom_0.mp4": MEDIA_BYTES,
             "intervista 2021-11-20.m4a": MEDIA_BYTES,
             "vuoto 2021-11-25.m4a": b"",

@@ -1,0 +1,56 @@
+"""Real Whisper base (int8, CPU) on real recordings."""
+
+import re
+from pathlib import Path
+
+import jiwer
+import numpy as np
+import pytest
+
+from pipeline.audio import decode, load_samples
+from pipeline.transcribe import WrongLanguage, transcribe
+from tests.conftest import ITALIAN_CLIPS
+
+pytestmark = pytest.mark.models
+CLIPS = ["leopard_test_it", "cheetah_test_it", "cheetah_test_it_norm"]
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+@pytest.fixture(scope="module")
+def italian_results(engines, settings, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("clips")
+    results = {}
+    for clip in CLIPS:
+        info = decode(ITALIAN_CLIPS / f"{clip}.wav", folder / f"{clip}.wav")
+        results[clip] = transcribe(load_samples(Path(info.path)), engines.transcriber, settings.transcribe)
+    return results
+
+
+def test_word_error_rate_on_real_italian_speech(italian_results):
+    references = [_normalise((ITALIAN_CLIPS / f"{clip}.txt").read_text()) for clip in CLIPS]
+    hypotheses = [_normalise(italian_results[clip].text) for clip in CLIPS]
+    wer = jiwer.wer(references, hypotheses)
+    assert wer <= 0.10, f"WER {wer:.3f} (measured 0.074 on 2026-11-23)"
+
+
+def test_words_have_times_inside_the_clip(italian_results):
+    for transcript in italian_results.values():
+        assert transcript.language == "it"
+        words = transcript.words
+        assert words
+        assert all(0 <= w.start <= w.end <= transcript.duration + 0.05 for w in words)
+        assert [w.start for w in words] == sorted(w.start for w in words)
+        assert all(0 < w.probability <= 1 for w in words)
+
+
+def test_silence_gives_an_empty_transcript(engines, settings):
+    transcript = transcribe(np.zeros(16000 * 8, dtype=np.float32), engines.transcriber, settings.transcribe)
+    assert transcript.segments == []
+
+
+def test_recording_in_another_language_is_refused_with_a_clear_message(engines, settings, ami_samples):
+    with pytest.raises(WrongLanguage, match=r"in English \(probability 0\.\d\d\), not Italian: .*--language en"):
+        transcribe(ami_samples, engines.transcriber, settings.transcribe)
