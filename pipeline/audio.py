@@ -9,7 +9,6 @@ pydub is used for what it is good at here: finding ffmpeg and reading ffprobe's 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import wave
 from collections.abc import Callable, Iterator
@@ -77,7 +76,7 @@ def decode(source: Path, target: Path, progress: Progress | None = None) -> Audi
             "-c:a", "pcm_s16le", "-f", "wav", "-progress", "pipe:1", str(partial),
         ]  # fmt: skip
         _run_with_progress(command, source, total, progress)
-        duration = _wav_duration(partial)
+        duration = wav_duration(partial)
     if duration <= 0:
         target.unlink(missing_ok=True)
         raise AudioError(source, "no audio could be decoded (truncated or corrupt file)")
@@ -99,7 +98,7 @@ def _run_with_progress(command: list[str], source: Path, total: float, progress:
         progress(total, total)
 
 
-def _wav_duration(path: Path) -> float:
+def wav_duration(path: Path) -> float:
     with wave.open(str(path), "rb") as wav:
         return wav.getnframes() / wav.getframerate()
 
@@ -164,7 +163,3 @@ def _levels(block: np.ndarray, samples_per_frame: int) -> np.ndarray:
     frames = block[:usable].reshape(-1, samples_per_frame)
     power = np.mean(frames**2, axis=1) + 1e-10
     return (10 * np.log10(power)).astype(np.float32)
-
-
-def have_ffmpeg() -> bool:
-    return shutil.which("ffmpeg") is not None

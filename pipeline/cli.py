@@ -1,26 +1,38 @@
 """The ``verbali`` command: parses options, builds Settings, calls the stages.
 
 Exit codes: 0 everything done, 1 some session failed (or nothing could be done),
-2 bad usage. Every ``VerbaliError`` is shown as one line, never a traceback.
+2 bad usage, 3 another run holds the outputs folder. Every ``VerbaliError`` is shown as one line, never a traceback.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from contextlib import nullcontext
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from filelock import FileLock, Timeout
 from rich.console import Console
 from rich.table import Table
 
 from pipeline import ingest, models
 from pipeline.artifacts import Session
 from pipeline.config import DiarizeOptions, Settings, TranscribeOptions
-from pipeline.errors import RecordingError, VerbaliError
+from pipeline.errors import ModelUnavailable, RecordingError, VerbaliError
 from pipeline.progress import LogHook, RichHook
 from pipeline.runner import Engines, SessionResult, process_session
+from pipeline.state import State
+
+STATE_FILE = "verbali.db"
+
+
+class RunInProgress(VerbaliError):
+    exit_code = 3
+
 
 console = Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped
 
@@ -43,9 +55,7 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "outputs_dir", type=click.Path(path_type=Path), help="Output folder [default: outputs]")
 @click.option("--models", "models_dir", type=click.Path(path_type=Path), help="Models folder [default: models]")
-@click.option(
-    "--model", default="whisper-base", show_default=True, help="Whisper model: manifest name, folder, or hub id."
-)
+@click.option("--model", default="whisper-base", show_default=True, help="Whisper: manifest name, folder or hub id.")
 @click.option("--language", default="it", show_default=True, help="Spoken language code, or 'auto' to detect.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option(
@@ -53,26 +63,41 @@ def main() -> None:
     help="Who spoke when: per-participant tracks when present (auto), pyannote, or none.",
 )  # fmt: skip
 @click.option(
-    "--diarization-model", default="pyannote-campplus", show_default=True, help="Manifest name, folder, or hub id."
+    "--diarization-model", default="pyannote-campplus", show_default=True, help="Manifest name, folder, hub id."
 )
 @click.option("--num-speakers", type=click.IntRange(1), help="Exact number of speakers (pyannote).")
 @click.option("--min-speakers", type=click.IntRange(1), help="At least this many speakers (pyannote).")
 @click.option("--max-speakers", type=click.IntRange(1), help="At most this many speakers (pyannote).")
 @click.option("--hf-token", envvar="HF_TOKEN", help="Hugging Face token, only for gated hub models.")
+@click.option("--force", is_flag=True, help="Redo every stage of the sessions found, even if nothing changed.")
+@click.option(
+    "--settle", type=click.FloatRange(0), default=2.0, show_default=True,
+    help="Seconds between two looks at the files: a session whose files change meanwhile is left for the next run.",
+)  # fmt: skip
 @click.option("--quiet", is_flag=True, help="Only problems (for cron).")
-@click.option("--verbose", is_flag=True, help="Log each stage.")
-def run(paths: tuple[Path, ...], quiet: bool, verbose: bool, **options) -> None:
-    """Process recordings (default: the recordings/ folder) into outputs/<session-id>/."""
-    _configure_logging(quiet, verbose)
+@click.option("--verbose", is_flag=True, help="Log each stage on the terminal.")
+def run(paths: tuple[Path, ...], force: bool, settle: float, quiet: bool, verbose: bool, **options) -> None:
+    """Process recordings (default: the recordings/ folder) into outputs/<session-id>/.
+
+    Only what is new or changed is processed; a second run started while one is going
+    exits at once with code 3.
+    """
     try:
         settings = _settings(options, quiet)
-        sessions, problems = _discover(paths or (settings.recordings_dir,))
+        _configure_logging(settings.outputs_dir, quiet, verbose)
+        with _exclusive(settings.outputs_dir):
+            sessions, problems = _discover(paths or (settings.recordings_dir,))
+            sessions, waiting = _settled(sessions, settle)
+            with State(settings.outputs_dir / STATE_FILE) as state:
+                for session in waiting:
+                    state.record_session(session.session_id, session.folder, "waiting", "files still being written")
+                results = _process_all(sessions, settings, state, force, quiet)
     except VerbaliError as error:
         _fail(error)
-    results = _process_all(sessions, settings, quiet)
-    _report(results, problems, quiet)
+    _report(results, problems, waiting, quiet)
     failed = len(problems) + sum(not r.ok for r in results)
-    sys.exit(1 if failed else 0)
+    nothing_done = not results and bool(waiting)
+    sys.exit(1 if failed or nothing_done else 0)
 
 
 def _settings(options: dict, quiet: bool) -> Settings:
@@ -91,6 +116,25 @@ def _settings(options: dict, quiet: bool) -> Settings:
     )  # fmt: skip
 
 
+@contextmanager
+def _exclusive(outputs_dir: Path) -> Iterator[None]:
+    """One run at a time per outputs folder. The OS releases the lock when a run dies."""
+    outputs_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(outputs_dir / ".verbali.lock", timeout=0)
+    holder = outputs_dir / ".verbali.run"
+    try:
+        lock.acquire()
+    except Timeout:
+        who = holder.read_text().strip() if holder.exists() else "another process"
+        raise RunInProgress(f"another verbali run is using {outputs_dir} ({who}); this one exits") from None
+    try:
+        holder.write_text(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        yield
+    finally:
+        holder.unlink(missing_ok=True)
+        lock.release()
+
+
 def _discover(paths: tuple[Path, ...]) -> tuple[list[Session], list[RecordingError]]:
     sessions: list[Session] = []
     problems: list[RecordingError] = []
@@ -100,24 +144,40 @@ def _discover(paths: tuple[Path, ...]) -> tuple[list[Session], list[RecordingErr
     return sessions, problems
 
 
-def _process_all(sessions: list[Session], settings: Settings, quiet: bool) -> list[SessionResult]:
+def _settled(sessions: list[Session], seconds: float) -> tuple[list[Session], list[Session]]:
+    """Split sessions into those whose files stood still for ``seconds`` and those still being written."""
+    if seconds <= 0 or not sessions:
+        return sessions, []
+    before = [ingest.snapshot(s) for s in sessions]
+    time.sleep(seconds)
+    still = [s for s, first in zip(sessions, before, strict=True) if ingest.snapshot(s) == first]
+    return still, [s for s in sessions if s not in still]
+
+
+def _process_all(
+    sessions: list[Session], settings: Settings, state: State, force: bool, quiet: bool
+) -> list[SessionResult]:
     engines = Engines(settings)
     results = []
     for session in sessions:
         if not quiet:
             console.print(f"[bold]{session.session_id}[/bold]  ({Path(session.folder).name})", highlight=False)
-        hook = LogHook(session.session_id) if quiet or not console.is_terminal else RichHook()
-        with hook if isinstance(hook, RichHook) else nullcontext():
+        hook = RichHook() if console.is_terminal and not quiet else LogHook(session.session_id)
+        with hook:
             try:
-                results.append(process_session(session, settings, engines, hook))
-            except VerbaliError as error:  # an engine that cannot load fails every session alike
+                results.append(process_session(session, settings, engines, state, force=force, hook=hook))
+            except ModelUnavailable as error:  # a model that cannot load fails every session alike
                 _fail(error)
     return results
 
 
-def _report(results: list[SessionResult], problems: list[RecordingError], quiet: bool) -> None:
+def _report(results: list[SessionResult], problems: list[RecordingError], waiting: list[Session], quiet: bool) -> None:
     for problem in problems:
         console.print(f"[red]error:[/red] {problem}", highlight=False)
+    for session in waiting:
+        console.print(
+            f"[yellow]waiting:[/yellow] {session.folder}: files still being written; next run", highlight=False
+        )
     for result in results:
         if not result.ok:
             console.print(f"[red]error:[/red] {result.session_id}: {result.error}", highlight=False)
@@ -126,18 +186,55 @@ def _report(results: list[SessionResult], problems: list[RecordingError], quiet:
     if quiet:
         return
     for result in (r for r in results if r.ok):
-        total = sum(result.timings.values())
-        console.print(
-            f"[green]done[/green] {result.session_id}: {result.segments} segments, "
-            f"{len(result.speakers)} speakers ({', '.join(result.speakers) or '-'}) "
-            f"in {total:.0f} s -> {result.folder}",
-            highlight=False,
-        )
+        console.print(_summary_line(result), highlight=False)
+    done = sum(r.ok for r in results)
+    console.print(
+        f"{len(results)} sessions: {done} ok ({sum(r.unchanged for r in results)} unchanged), "
+        f"{len(results) - done + len(problems)} failed, {len(waiting)} waiting",
+        highlight=False,
+    )
 
 
-def _configure_logging(quiet: bool, verbose: bool) -> None:
-    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s")
+def _summary_line(result: SessionResult) -> str:
+    if result.unchanged:
+        return f"[dim]unchanged[/dim] {result.session_id}"
+    speakers = ", ".join(result.speakers) or "-"
+    return (
+        f"[green]done[/green] {result.session_id}: {result.segments} segments, {len(result.speakers)} speakers "
+        f"({speakers}), {result.tables} tables, in {sum(result.timings.values()):.0f} s -> {result.folder}"
+    )
+
+
+def _configure_logging(outputs_dir: Path, quiet: bool, verbose: bool) -> None:
+    """``outputs/verbali.log`` gets a line per session and stage; the terminal only with --verbose."""
+    outputs_dir.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger("verbali")
+    logger.setLevel(logging.INFO)
+    logger.handlers.clear()
+    logfile = logging.FileHandler(outputs_dir / "verbali.log", encoding="utf-8")
+    logfile.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(logfile)
+    if verbose and not quiet:
+        logger.addHandler(logging.StreamHandler())
+
+
+@main.command()
+@click.option("--out", "outputs_dir", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True)
+def status(outputs_dir: Path) -> None:
+    """Show what has been processed, when, how it ended, and hand-edited files kept."""
+    database = outputs_dir / STATE_FILE
+    if not database.exists():
+        _fail(VerbaliError(f"{outputs_dir}: nothing processed yet (no {STATE_FILE})"))
+    with State(database) as state:
+        table = Table("session", "status", "updated", "stages", "edited by hand (kept)", "detail")
+        for row in state.sessions():
+            kept = ", ".join(f"{Path(p).name} -> {Path(d).name}" for p, d in state.kept_edits(row.session_id))
+            colour = {"done": "green", "failed": "red"}.get(row.status, "yellow")
+            table.add_row(
+                row.session_id, f"[{colour}]{row.status}[/{colour}]",
+                time.strftime("%Y-%m-%d %H:%M", time.localtime(row.updated)), str(row.stages), kept, row.detail or "",
+            )  # fmt: skip
+    Console(width=200).print(table)
 
 
 # --------------------------------------------------------------------------- models

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_LANGUAGE = "it"
 
@@ -59,6 +60,7 @@ class Settings:
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     align: AlignOptions = field(default_factory=AlignOptions)
+    tables: Any = field(default_factory=lambda: _tables_options())  # pipeline.tables.TablesOptions
     allow_hub: bool = False  # set when the user names a hub model
     telemetry: bool = False  # pyannote's metrics, off unless the user opts in
     quiet: bool = False
@@ -75,6 +77,12 @@ class Settings:
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def _tables_options() -> Any:
+    from pipeline.tables import TablesOptions
+
+    return TablesOptions()
 
 
 def apply_model_environment(settings: Settings) -> None:

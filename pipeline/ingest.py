@@ -772,3 +772,10 @@ def _mtime_warning(file: str, folder_name: str | None = None) -> str:
 
 def _utc_warning(start_time: str | None) -> str:
     return f"start time {start_time} is UTC (Zoom cloud GMT stamp), not local time"
+
+
+def snapshot(session: Session) -> list[tuple[str, int, int]]:
+    """Size and modification time of every file of a session: equal twice means it stood still."""
+    root = Path(session.folder)
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    return [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.exists()]

@@ -1,28 +1,44 @@
-"""Run the stages for each session and write its artifacts to ``outputs/<session-id>/``.
+"""Run the stages for each session and keep its artifacts in ``outputs/<session-id>/``.
 
-The stages are plain functions from artifacts to artifacts; this module is the only
-one that reads and writes them on disk. Engines (Whisper, pyannote) are loaded once,
-on first use, and shared by all the sessions of a run.
+The stages are plain functions from artifacts to artifacts; this module is the only one
+that reads and writes them on disk. Each stage has a fingerprint of everything its
+artifact depends on (inputs, options, models, code version). A stage whose fingerprint
+is the one recorded in the state database, with its files present, is not run again: it
+is loaded. So a run over unchanged recordings does nothing, a killed run resumes at the
+stage it was in, and a new template re-renders documents without transcribing again.
+
+Engines (Whisper, pyannote) are loaded on first use and shared by all the sessions.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
 
 from pipeline import align, audio, diarize, export, transcribe
-from pipeline.artifacts import Diarization, Session, Transcript
+from pipeline.artifacts import AudioInfo, Diarization, Session, Transcript
 from pipeline.config import Settings
 from pipeline.errors import RecordingError, VerbaliError
-from pipeline.files import write_json, write_text
+from pipeline.files import read_json, write_json, write_text
+from pipeline.fingerprint import digest, file_stats
+from pipeline.models import load_manifest
 from pipeline.progress import Hook, null_hook
+from pipeline.publish import Publisher
+from pipeline.state import State
 
 logger = logging.getLogger("verbali")
+T = TypeVar("T")
 
 AUDIO_FILE = "audio.16k.wav"
+# Bump a stage's version when its code changes what it produces.
+STAGE_VERSIONS = {"audio": 1, "transcription": 1, "diarization": 1, "alignment": 1, "tables": 1}
 
 
 class Engines:
@@ -49,89 +65,206 @@ class Engines:
 class SessionResult:
     session_id: str
     source: str
-    ok: bool
+    ok: bool = False
     folder: Path | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    reused: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
     segments: int = 0
+    tables: int = 0
+
+    @property
+    def unchanged(self) -> bool:
+        return self.ok and not self.timings
 
 
-def process_session(session: Session, settings: Settings, engines: Engines, hook: Hook = null_hook) -> SessionResult:
-    folder = settings.outputs_dir / session.session_id
-    result = SessionResult(session.session_id, session.folder, ok=False, folder=folder, warnings=list(session.warnings))
-    timer = _Timer(result.timings)
-    try:
-        _run_stages(session, settings, engines, folder, result, timer, hook)
-        result.ok = True
-    except VerbaliError as error:
-        result.error = f"{timer.stage}: {error}"
-    return result
-
-
-def _run_stages(
+def process_session(
     session: Session,
     settings: Settings,
     engines: Engines,
-    folder: Path,
-    result: SessionResult,
-    timer: _Timer,
-    hook: Hook,
-) -> None:
-    if session.audio_path is None:
-        raise RecordingError(session.folder, "no recording to process")
-    folder.mkdir(parents=True, exist_ok=True)
-    write_json(folder / "session.json", session.to_dict())
-
-    with timer("audio"):
-        decoded = audio.decode(session.audio_path, folder / AUDIO_FILE, _seconds_hook(hook, "decoding"))
-        samples = audio.load_samples(Path(decoded.path))
-    with timer("transcription"):
-        raw = transcribe.transcribe(samples, engines.transcriber, settings.transcribe, hook)
-        write_json(folder / "asr.json", raw.to_dict())
-    with timer("diarization"):
-        method = diarize.choose_method(session, settings.diarize)
-        diarization = diarize.diarize(samples, session, engines.diarizer(method, session), settings.diarize, hook)
-        _write_diarization(folder, session, diarization)
-    with timer("alignment"):
-        transcript = align.align(raw, diarization, settings.align)
-        _write_transcript(folder, transcript)
-
-    if not transcript.segments:
-        result.warnings.append("no speech found in the recording")
-    result.speakers = sorted({s.speaker for s in transcript.segments if s.speaker})
-    result.segments = len(transcript.segments)
+    state: State,
+    *,
+    force: bool = False,
+    hook: Hook = null_hook,
+) -> SessionResult:
+    run = _SessionRun(session, settings, engines, state, hook)
+    if force:
+        state.forget_stages(session.session_id)
+    state.record_session(session.session_id, session.folder, "running")
+    try:
+        run.all_stages()
+        run.result.ok = True
+        state.record_session(session.session_id, session.folder, "done", "; ".join(run.result.warnings) or None)
+    except VerbaliError as error:
+        run.result.error = f"{run.current}: {error}"
+        state.record_session(session.session_id, session.folder, "failed", run.result.error)
+    return run.result
 
 
-def _write_diarization(folder: Path, session: Session, diarization: Diarization) -> None:
-    write_json(folder / "diarization.json", diarization.to_dict())
-    write_text(folder / "diarization.rttm", diarization.to_rttm(session.session_id))
+class _SessionRun:
+    def __init__(self, session: Session, settings: Settings, engines: Engines, state: State, hook: Hook) -> None:
+        self.session = session
+        self.settings = settings
+        self.engines = engines
+        self.state = state
+        self.hook = hook
+        self.folder = settings.outputs_dir / session.session_id
+        self.publisher = Publisher(settings.outputs_dir, state, session.session_id)
+        self.result = SessionResult(
+            session.session_id, session.folder, folder=self.folder, warnings=list(session.warnings)
+        )
+        self.current = "ingest"
+
+    # ----------------------------------------------------------------- the stages
+
+    def all_stages(self) -> None:
+        if self.session.audio_path is None:
+            raise RecordingError(self.session.folder, "no recording to process")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_json(self.folder / "session.json", self.session.to_dict())
+        fingerprints = self.fingerprints()
+
+        decoded = self.stage("audio", fingerprints["audio"], [AUDIO_FILE], self.decode, self.load_audio_info)
+        raw = self.stage("transcription", fingerprints["transcription"], ["asr.json"], self.transcribe, self.load_asr)
+        turns = self.stage(
+            "diarization", fingerprints["diarization"], ["diarization.json"], self.diarize, self.load_diarization
+        )
+        transcript = self.stage(
+            "alignment", fingerprints["alignment"], ["transcript.json"], lambda: self.align(raw, turns),
+            lambda: Transcript.from_dict(read_json(self.folder / "transcript.json")),
+        )  # fmt: skip
+        tables = self.stage(
+            "tables", fingerprints["tables"], ["tables.json"], lambda: self.find_tables(transcript), self.load_tables
+        )
+        self.result.warnings += [
+            f"kept {a.name} (edited by hand); new draft in {b.name}" for a, b in self.publisher.kept
+        ]
+        if decoded.duration > 0 and not transcript.segments:
+            self.result.warnings.append("no speech found in the recording")
+        self.result.speakers = sorted({s.speaker for s in transcript.segments if s.speaker})
+        self.result.segments = len(transcript.segments)
+        self.result.tables = len(tables.tables)
+
+    def decode(self) -> AudioInfo:
+        progress = lambda done, total: self.hook("decoding", total=total, completed=done)  # noqa: E731
+        return audio.decode(self.session.audio_path, self.folder / AUDIO_FILE, progress)
+
+    def load_audio_info(self) -> AudioInfo:
+        path = self.folder / AUDIO_FILE
+        return AudioInfo(str(path), str(self.session.audio_path), audio.wav_duration(path))
+
+    @cached_property
+    def samples(self) -> np.ndarray:
+        return audio.load_samples(self.folder / AUDIO_FILE)
+
+    def transcribe(self) -> Transcript:
+        raw = transcribe.transcribe(self.samples, self.engines.transcriber, self.settings.transcribe, self.hook)
+        write_json(self.folder / "asr.json", raw.to_dict())
+        return raw
+
+    def load_asr(self) -> Transcript:
+        return Transcript.from_dict(read_json(self.folder / "asr.json"))
+
+    def diarize(self) -> Diarization:
+        options = self.settings.diarize
+        method = diarize.choose_method(self.session, options)
+        diarizer = self.engines.diarizer(method, self.session)
+        samples = self.samples if method == "pyannote" else np.zeros(0, dtype=np.float32)
+        result = diarize.diarize(samples, self.session, diarizer, options, self.hook)
+        write_json(self.folder / "diarization.json", result.to_dict())
+        write_text(self.folder / "diarization.rttm", result.to_rttm(self.session.session_id))
+        return result
+
+    def load_diarization(self) -> Diarization:
+        return Diarization.from_dict(read_json(self.folder / "diarization.json"))
+
+    def align(self, raw: Transcript, turns: Diarization) -> Transcript:
+        transcript = align.align(raw, turns, self.settings.align)
+        write_json(self.folder / "transcript.json", transcript.to_dict())
+        self.publisher.publish(self.folder / "transcript.srt", export.to_srt(transcript))
+        self.publisher.publish(self.folder / "transcript.vtt", export.to_vtt(transcript))
+        self.publisher.publish(self.folder / "transcript.txt", export.to_text(transcript))
+        return transcript
+
+    def find_tables(self, transcript: Transcript) -> Any:
+        from pipeline.tables import find_tables
+
+        tables = find_tables(transcript, session=self.session, programme=self.programme, options=self.settings.tables)
+        write_json(self.folder / "tables.json", tables.to_dict())
+        return tables
+
+    def load_tables(self) -> Any:
+        from pipeline.tables import Tables
+
+        return Tables.from_dict(read_json(self.folder / "tables.json"))
+
+    # ----------------------------------------------------------------- reuse
+
+    def stage(
+        self, name: str, fingerprint: str, outputs: list[str], compute: Callable[[], T], load: Callable[[], T]
+    ) -> T:
+        """Load the stage's artifact if its fingerprint matches, else compute and record it."""
+        self.current = name
+        sid = self.session.session_id
+        if self.state.stage_fingerprint(sid, name) == fingerprint and all((self.folder / o).exists() for o in outputs):
+            self.result.reused.append(name)
+            logger.info("%s %s: reused", sid, name)
+            return load()
+        logger.info("%s %s: started", sid, name)
+        started = time.perf_counter()
+        try:
+            value = compute()
+        except VerbaliError as error:
+            self.state.record_stage(sid, name, fingerprint, "failed", time.perf_counter() - started, str(error))
+            logger.error("%s %s: failed: %s", sid, name, error)
+            raise
+        seconds = time.perf_counter() - started
+        self.result.timings[name] = seconds
+        self.state.record_stage(sid, name, fingerprint, "done", seconds)
+        logger.info("%s %s: done in %.1f s", sid, name, seconds)
+        return value
+
+    @cached_property
+    def programme_path(self) -> Path | None:
+        from pipeline.programme import find_programme
+
+        folder = Path(self.session.folder)
+        return find_programme(folder.parent if folder.is_file() else folder)
+
+    @cached_property
+    def programme(self) -> Any:
+        from pipeline.programme import load_programme
+
+        return load_programme(self.programme_path) if self.programme_path else None
+
+    def fingerprints(self) -> dict[str, str]:
+        """Each stage's fingerprint, chained: a stage changes when anything upstream does."""
+        session, settings = self.session, self.settings
+        models = load_manifest(settings.models_dir)
+        prints: dict[str, str] = {}
+        prints["audio"] = digest("audio", STAGE_VERSIONS["audio"], file_stats([session.audio_path]))
+        prints["transcription"] = digest(
+            "transcription", STAGE_VERSIONS["transcription"], prints["audio"], settings.transcribe,
+            _model_identity(models, settings.transcribe.model),
+        )  # fmt: skip
+        diarize_options = {**settings.diarize.__dict__, "hf_token": None}
+        prints["diarization"] = digest(
+            "diarization", STAGE_VERSIONS["diarization"], prints["audio"], diarize_options,
+            _model_identity(models, settings.diarize.model),
+            file_stats([session.path_of(t.path) for t in session.tracks]), session.vtt,
+        )  # fmt: skip
+        prints["alignment"] = digest(
+            "alignment", STAGE_VERSIONS["alignment"], prints["transcription"], prints["diarization"], settings.align
+        )
+        prints["tables"] = digest(
+            "tables", STAGE_VERSIONS["tables"], prints["alignment"], settings.tables,
+            session.participants, file_stats([self.programme_path] if self.programme_path else []),
+        )  # fmt: skip
+        return prints
 
 
-def _write_transcript(folder: Path, transcript: Transcript) -> None:
-    write_json(folder / "transcript.json", transcript.to_dict())
-    write_text(folder / "transcript.srt", export.to_srt(transcript))
-    write_text(folder / "transcript.vtt", export.to_vtt(transcript))
-    write_text(folder / "transcript.txt", export.to_text(transcript))
-
-
-def _seconds_hook(hook: Hook, step: str) -> audio.Progress:
-    return lambda done, total: hook(step, total=total, completed=done)
-
-
-class _Timer:
-    def __init__(self, timings: dict[str, float]) -> None:
-        self.timings = timings
-        self.stage = "ingest"
-
-    def __call__(self, stage: str) -> _Timer:
-        self.stage = stage
-        return self
-
-    def __enter__(self) -> None:
-        self.started = time.perf_counter()
-        logger.info("%s: started", self.stage)
-
-    def __exit__(self, *exc: object) -> None:
-        self.timings[self.stage] = time.perf_counter() - self.started
+def _model_identity(models: dict, name: str) -> Any:
+    spec = models.get(name)
+    return [name, [f.sha256 for f in spec.files]] if spec else name
