@@ -22,7 +22,7 @@ from rich.table import Table
 from pipeline import ingest, models
 from pipeline.artifacts import Session
 from pipeline.config import DiarizeOptions, Settings, TranscribeOptions
-from pipeline.errors import ModelUnavailable, RecordingError, VerbaliError
+from pipeline.errors import ModelUnavailable, NotConverted, RecordingError, VerbaliError
 from pipeline.progress import LogHook, RichHook
 from pipeline.runner import Engines, SessionResult, process_session
 from pipeline.state import State
@@ -86,7 +86,7 @@ def run(paths: tuple[Path, ...], force: bool, settle: float, quiet: bool, verbos
         settings = _settings(options, quiet)
         _configure_logging(settings.outputs_dir, quiet, verbose)
         with _exclusive(settings.outputs_dir):
-            sessions, problems = _discover(paths or (settings.recordings_dir,))
+            sessions, problems, unconverted = _discover(paths or (settings.recordings_dir,))
             sessions, waiting = _settled(sessions, settle)
             with State(settings.outputs_dir / STATE_FILE) as state:
                 for session in waiting:
@@ -94,9 +94,9 @@ def run(paths: tuple[Path, ...], force: bool, settle: float, quiet: bool, verbos
                 results = _process_all(sessions, settings, state, force, quiet)
     except VerbaliError as error:
         _fail(error)
-    _report(results, problems, waiting, quiet)
+    _report(results, problems, [*unconverted, *(f"{s.folder}: files still being written" for s in waiting)], quiet)
     failed = len(problems) + sum(not r.ok for r in results)
-    nothing_done = not results and bool(waiting)
+    nothing_done = not results and bool(waiting or unconverted)
     sys.exit(1 if failed or nothing_done else 0)
 
 
@@ -135,13 +135,20 @@ def _exclusive(outputs_dir: Path) -> Iterator[None]:
         lock.release()
 
 
-def _discover(paths: tuple[Path, ...]) -> tuple[list[Session], list[RecordingError]]:
+def _discover(paths: tuple[Path, ...]) -> tuple[list[Session], list[RecordingError], list[NotConverted]]:
+    """Sessions to process, recordings that cannot be used, and Zoom folders not converted yet."""
     sessions: list[Session] = []
     problems: list[RecordingError] = []
+    unconverted: list[NotConverted] = []
     for path in paths:
         for entry in ingest.discover(path):
-            (problems if isinstance(entry, RecordingError) else sessions).append(entry)
-    return sessions, problems
+            if isinstance(entry, NotConverted):
+                unconverted.append(entry)
+            elif isinstance(entry, RecordingError):
+                problems.append(entry)
+            else:
+                sessions.append(entry)
+    return sessions, problems, unconverted
 
 
 def _settled(sessions: list[Session], seconds: float) -> tuple[list[Session], list[Session]]:
@@ -171,13 +178,12 @@ def _process_all(
     return results
 
 
-def _report(results: list[SessionResult], problems: list[RecordingError], waiting: list[Session], quiet: bool) -> None:
+def _report(results: list[SessionResult], problems: list[RecordingError], waiting: list, quiet: bool) -> None:
+    """Problems and what waits for the next run always; the summary unless quiet."""
     for problem in problems:
         console.print(f"[red]error:[/red] {problem}", highlight=False)
-    for session in waiting:
-        console.print(
-            f"[yellow]waiting:[/yellow] {session.folder}: files still being written; next run", highlight=False
-        )
+    for reason in waiting:
+        console.print(f"[yellow]waiting:[/yellow] {reason} (next run)", highlight=False)
     for result in results:
         if not result.ok:
             console.print(f"[red]error:[/red] {result.session_id}: {result.error}", highlight=False)

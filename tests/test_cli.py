@@ -20,7 +20,7 @@ def run(*args: str):
 
 
 def _errors(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.startswith("error:")]
+    return [line for line in output.splitlines() if line.startswith(("error:", "waiting:"))]
 
 
 def _silence(path, seconds=6):
