@@ -1,7 +1,8 @@
 """Who spoke when: pyannote.audio, Zoom's per-participant tracks, or nothing.
 
 - ``pyannote``: the SpeakerDiarization pipeline from ``models/`` (or a hub id); its
-  anonymous labels are renamed after a Zoom cloud VTT's speakers where those overlap.
+  anonymous labels are renamed after a Zoom cloud VTT's speakers, or after the
+  per-participant tracks, where those overlap.
 - ``tracks``: Zoom's "Audio Record" files. Headset and laptop tracks carry bleed
   from the others, so a track speaks where its (gain-normalised) level is both well
   above its own noise floor and close to the loudest track, not wherever it has energy.
@@ -10,13 +11,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from pipeline.artifacts import Diarization, Session, Turn, VttCue
+from pipeline.artifacts import Diarization, Session, Turn
 from pipeline.audio import frame_levels
 from pipeline.config import DiarizeOptions, Settings, apply_model_environment
 from pipeline.errors import ModelUnavailable, UsageError
@@ -104,15 +106,21 @@ class _PyannoteProgress:
             self.hook("diarization", total=len(self.STEPS), completed=done)
 
 
-def name_speakers_from_vtt(diarization: Diarization, cues: list[VttCue]) -> Diarization:
-    """Rename anonymous labels after the VTT speaker they overlap most (one-to-one)."""
+class Named(Protocol):
+    start: float
+    end: float
+    speaker: str | None
+
+
+def name_speakers(diarization: Diarization, named: Sequence[Named]) -> Diarization:
+    """Rename anonymous labels after the named turns (VTT cues, tracks) they overlap most, one to one."""
     from scipy.optimize import linear_sum_assignment
 
     labels = diarization.speakers
-    names = sorted({c.speaker for c in cues if c.speaker})
+    names = sorted({n.speaker for n in named if n.speaker})
     if not labels or not names:
         return diarization
-    overlap = np.array([[_overlap(diarization.turns, label, cues, name) for name in names] for label in labels])
+    overlap = np.array([[_overlap(diarization.turns, label, named, name) for name in names] for label in labels])
     rows, columns = linear_sum_assignment(-overlap)
     talk = {label: sum(t.duration for t in diarization.turns if t.speaker == label) for label in labels}
     mapping = {
@@ -122,13 +130,13 @@ def name_speakers_from_vtt(diarization: Diarization, cues: list[VttCue]) -> Diar
     return Diarization(turns, diarization.method)
 
 
-def _overlap(turns: list[Turn], label: str, cues: list[VttCue], name: str) -> float:
+def _overlap(turns: list[Turn], label: str, named: Sequence[Named], name: str) -> float:
     return sum(
-        max(0.0, min(t.end, c.end) - max(t.start, c.start))
+        max(0.0, min(t.end, n.end) - max(t.start, n.start))
         for t in turns
         if t.speaker == label
-        for c in cues
-        if c.speaker == name
+        for n in named
+        if n.speaker == name
     )
 
 
@@ -241,5 +249,7 @@ def diarize(
         return Diarization([], "none")
     result = diarizer.diarize(samples, options, hook)
     if result.method == "pyannote" and session.vtt:
-        result = name_speakers_from_vtt(result, session.vtt)
+        result = name_speakers(result, session.vtt)
+    elif result.method == "pyannote" and len(session.tracks) >= 2:
+        result = name_speakers(result, TrackDiarizer(session).diarize(samples, options, null_hook).turns)
     return result

@@ -10,7 +10,7 @@ from pyannote.metrics.diarization import DiarizationErrorRate
 from pipeline.artifacts import Diarization, Turn, VttCue
 from pipeline.audio import load_samples
 from pipeline.config import DiarizeOptions
-from pipeline.diarize import TrackDiarizer, choose_method, diarize, name_speakers_from_vtt
+from pipeline.diarize import TrackDiarizer, choose_method, diarize, name_speakers
 from pipeline.errors import UsageError
 from pipeline.ingest import ingest_folder
 from tests.conftest import AMI, AMI_FOLDER
@@ -73,7 +73,7 @@ def test_vtt_speakers_name_anonymous_labels_one_to_one():
         VttCue(10.2, 19, "Marco Neri", "b"),
         VttCue(21, 29, "Laura Rinaldi", "c"),
     ]
-    named = name_speakers_from_vtt(diarization, cues)
+    named = name_speakers(diarization, cues)
     assert [t.speaker for t in named.turns] == ["Laura Rinaldi", "Marco Neri", "Laura Rinaldi", "SPEAKER_02"]
 
 
@@ -82,3 +82,13 @@ def test_tracks_method_without_tracks_is_a_usage_error():
     with pytest.raises(UsageError, match="no per-participant tracks"):
         choose_method(replace(session, tracks=[]), DiarizeOptions(method="tracks"))
     assert choose_method(replace(session, tracks=[]), DiarizeOptions()) == "pyannote"
+
+
+@pytest.mark.models
+def test_pyannote_on_the_mix_takes_its_names_from_the_tracks(engines, settings, ami_samples):
+    """On bleeding headsets pyannote over the mix beats level dominance; the tracks still name it."""
+    session = ingest_folder(AMI_FOLDER)
+    result = diarize(ami_samples, session, engines.pyannote, settings.diarize)
+    assert set(result.speakers) >= {"Anna Ferri", "Bianca Galli", "Dario Conte"}  # Carlo says 1.2 s in all
+    der = DiarizationErrorRate()(_ami_reference(), result.to_annotation())
+    assert der <= 0.16, f"DER {der:.4f} (measured 0.141 on 2026-11-23)"

@@ -204,10 +204,22 @@ class CamPlusPlus(Model):
         return features - features.mean(dim=1, keepdim=True)
 
     def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
-        frames = self.campplus.frames(self.compute_fbank(waveforms))
+        # pyannote asks for one embedding per (chunk, local speaker): the same chunk comes
+        # in consecutive rows with different weights, so its frames are computed once.
+        distinct, row_of = _consecutive_distinct(waveforms)
+        frames = self.campplus.frames(self.compute_fbank(distinct))[row_of]
         statistics = self.pooling(frames, weights=weights)
         if statistics.dim() == 3:  # (batch, speakers, 2 * channels)
             batch, speakers, size = statistics.shape
             embeddings = self.campplus.embed(statistics.reshape(batch * speakers, size))
             return embeddings.reshape(batch, speakers, -1)
         return self.campplus.embed(statistics)
+
+
+def _consecutive_distinct(waveforms: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows that differ from the previous one, and for each row the index of its distinct row."""
+    if len(waveforms) < 2:
+        return waveforms, torch.arange(len(waveforms), device=waveforms.device)
+    repeats = torch.all((waveforms[1:] == waveforms[:-1]).flatten(1), dim=1)
+    starts = torch.cat([torch.ones(1, dtype=torch.bool, device=waveforms.device), ~repeats])
+    return waveforms[starts], torch.cumsum(starts, 0) - 1

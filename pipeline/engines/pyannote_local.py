@@ -30,6 +30,7 @@ pipeline:
     embedding: $model/embedding
     clustering: AgglomerativeClustering
     embedding_exclude_overlap: true
+    segmentation_step: 0.25
     embedding_batch_size: 32
     segmentation_batch_size: 32
 params:
