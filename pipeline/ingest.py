@@ -46,20 +46,15 @@ from pipeline.errors import NotConverted, RecordingError
 NO_RECORDINGS = "no recordings found (expected a Zoom folder or audio/video files)"
 EMPTY_FILE = "empty file (0 bytes)"
 NOT_CONVERTED = (
-    "Zoom has not converted this recording yet (double_click_to_convert_*.zoom); "
-    "open it in Zoom, then run again"
+    "Zoom has not converted this recording yet (double_click_to_convert_*.zoom); open it in Zoom, then run again"
 )
-NO_MIXED_RECORDING = (
-    "no mixed recording (audio_only.m4a or zoom_0.mp4), only per-participant tracks"
-)
+NO_MIXED_RECORDING = "no mixed recording (audio_only.m4a or zoom_0.mp4), only per-participant tracks"
 CLOUD_TOPIC = "Zoom cloud recording"
 
 AUDIO_EXTENSIONS = frozenset(
     {".wav", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wma", ".aif", ".aiff"}
 )
-VIDEO_EXTENSIONS = frozenset(
-    {".mp4", ".m4v", ".webm", ".mkv", ".mov", ".avi", ".wmv", ".3gp", ".mpg", ".mpeg"}
-)
+VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".webm", ".mkv", ".mov", ".avi", ".wmv", ".3gp", ".mpg", ".mpeg"})
 MEDIA_EXTENSIONS = AUDIO_EXTENSIONS | VIDEO_EXTENSIONS
 
 ZOOM_ID_MAX_DIGITS = 11  # track-name ids seen from Zoom are 8-11 digits long
@@ -81,17 +76,13 @@ _PART_FAMILY = re.compile(r"^(audio_only|zoom)(_\d+)?\.", re.IGNORECASE)
 
 _TIME_SUFFIX = r"(?:[ _T-]*(?P<H>\d{2})[.:_h-]?(?P<M>\d{2})(?:[.:_m-]?(?P<S>\d{2}))?)?(?!\d)"
 _DATE_IN_NAME = (
-    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<sep>[-_.]?)(?P<m>\d{2})(?P=sep)(?P<d>\d{2})"
-               + _TIME_SUFFIX),
-    re.compile(r"(?<!\d)(?P<d>\d{2})(?P<sep>[-_.])(?P<m>\d{2})(?P=sep)(?P<y>(?:19|20)\d{2})"
-               + _TIME_SUFFIX),
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<sep>[-_.]?)(?P<m>\d{2})(?P=sep)(?P<d>\d{2})" + _TIME_SUFFIX),
+    re.compile(r"(?<!\d)(?P<d>\d{2})(?P<sep>[-_.])(?P<m>\d{2})(?P=sep)(?P<y>(?:19|20)\d{2})" + _TIME_SUFFIX),
 )
 
 _TRACK_NAME = re.compile(r"^audio(?P<body>.*?)(?P<digits>\d*)$", re.IGNORECASE | re.DOTALL)
 
-_PRIVATE_MARK = re.compile(
-    r"\s*\((?:direct message|privately|messaggio diretto|in privato)\)\s*$", re.IGNORECASE
-)
+_PRIVATE_MARK = re.compile(r"\s*\((?:direct message|privately|messaggio diretto|in privato)\)\s*$", re.IGNORECASE)
 _VTT_SPEAKER = re.compile(r"^(?P<speaker>[^:?!,;\n]{1,60}?):\s+(?P<text>\S.*)$", re.DOTALL)
 _VTT_SPEAKER_MAX_WORDS = 6
 
@@ -440,9 +431,7 @@ def _contains_recordings(folder: Path, depth: int) -> bool:
     if any(_is_media(file) or _is_placeholder(file) for file in files):
         return True
     subfolders = [child for child in _children(folder) if child.is_dir()]
-    return depth < MAX_DISCOVERY_DEPTH and any(
-        _contains_recordings(sub, depth + 1) for sub in subfolders
-    )
+    return depth < MAX_DISCOVERY_DEPTH and any(_contains_recordings(sub, depth + 1) for sub in subfolders)
 
 
 def _sort_key(entry: Session | RecordingError) -> tuple[str, str, str]:
@@ -516,8 +505,7 @@ def _is_zoom_local(folder: Path) -> bool:
     if parse_folder_name(folder.name) is not None:
         return True
     return any(
-        _LOCAL_MARKER.match(child.name)
-        or (child.is_dir() and child.name.casefold() == AUDIO_RECORD_DIR)
+        _LOCAL_MARKER.match(child.name) or (child.is_dir() and child.name.casefold() == AUDIO_RECORD_DIR)
         for child in _children(folder)
     )
 
@@ -555,8 +543,7 @@ def _warn_parts(chosen: Path, candidates: list[Path], warnings: list[str]) -> No
     parts = [c.as_posix() for c in candidates if family and _part_family(c) == family]
     if len(parts) > 1:
         warnings.append(
-            f"the recording is in {len(parts)} parts ({', '.join(parts)}); "
-            f"only {chosen.as_posix()} is used"
+            f"the recording is in {len(parts)} parts ({', '.join(parts)}); only {chosen.as_posix()} is used"
         )
 
 
@@ -695,10 +682,7 @@ def _session_files(folder: Path) -> list[Path]:
 
 
 def _source_files(folder: Path, files: Iterable[Path]) -> list[SourceFile]:
-    return [
-        SourceFile(file.as_posix(), _file_role(file), (folder / file).stat().st_size)
-        for file in files
-    ]
+    return [SourceFile(file.as_posix(), _file_role(file), (folder / file).stat().st_size) for file in files]
 
 
 def _file_role(file: Path) -> str:
@@ -750,9 +734,7 @@ def _is_placeholder(path: Path) -> bool:
 def _natural_key(name: str) -> list[tuple[int, int | str]]:
     """Sort ``zoom_2`` before ``zoom_10``."""
     return [
-        (0, int(piece)) if piece.isdigit() else (1, piece.casefold())
-        for piece in re.split(r"(\d+)", name)
-        if piece
+        (0, int(piece)) if piece.isdigit() else (1, piece.casefold()) for piece in re.split(r"(\d+)", name) if piece
     ]
 
 
