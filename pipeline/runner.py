@@ -27,7 +27,7 @@ from pipeline.artifacts import AudioInfo, Diarization, Session, Transcript
 from pipeline.config import Settings
 from pipeline.errors import RecordingError, VerbaliError
 from pipeline.files import read_json, write_json, write_text
-from pipeline.fingerprint import digest, file_stats
+from pipeline.fingerprint import digest, file_stats, folder_content
 from pipeline.models import load_manifest
 from pipeline.progress import Hook, null_hook
 from pipeline.publish import Publisher
@@ -260,7 +260,8 @@ class _SessionRun:
         )
         prints["tables"] = digest(
             "tables", STAGE_VERSIONS["tables"], prints["alignment"], settings.tables,
-            session.participants, file_stats([self.programme_path] if self.programme_path else []),
+            folder_content(settings.tables.patterns_dir), session.participants,
+            file_stats([self.programme_path] if self.programme_path else []),
         )  # fmt: skip
         return prints
 
