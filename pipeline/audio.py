@@ -3,7 +3,7 @@
 ffmpeg resamples as it reads, so a three-hour 44.1 kHz stereo recording never sits
 in memory at its source rate: the decoded 16-bit WAV goes to disk (it is also the
 artifact editors play back), and ``load_samples`` fills one float32 array, the
-16 kHz mono form Whisper and pyannote need, block by block from a memory map.
+16 kHz mono form Whisper and pyannote need, one small block at a time.
 pydub is used for what it is good at here: finding ffmpeg and reading ffprobe's report.
 """
 
@@ -104,17 +104,19 @@ def wav_duration(path: Path) -> float:
 
 
 def load_samples(wav_path: Path) -> np.ndarray:
-    """The float32 samples in [-1, 1] of a WAV written by ``decode``."""
+    """The float32 samples in [-1, 1] of a WAV written by ``decode``, read block by block."""
     with wave.open(str(wav_path), "rb") as wav:
         frames = wav.getnframes()
         if wav.getframerate() != SAMPLE_RATE or wav.getnchannels() != 1 or wav.getsampwidth() != 2:
             raise AudioError(wav_path, "not a 16 kHz mono 16-bit WAV written by verbali")
-        header = _data_offset(wav_path)
-    pcm = np.memmap(wav_path, dtype="<i2", mode="r", offset=header, shape=(frames,))
     samples = np.empty(frames, dtype=np.float32)
-    for start in range(0, frames, _BLOCK):
-        np.multiply(pcm[start : start + _BLOCK], 1 / 32768, out=samples[start : start + _BLOCK], casting="unsafe")
-    del pcm
+    block = np.empty(_BLOCK, dtype="<i2")
+    with wav_path.open("rb") as stream:
+        stream.seek(_data_offset(wav_path))
+        for start in range(0, frames, _BLOCK):
+            count = min(_BLOCK, frames - start)
+            stream.readinto(memoryview(block)[:count].cast("B"))
+            np.multiply(block[:count], 1 / 32768, out=samples[start : start + count])
     return samples
 
 

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -24,7 +25,7 @@ from pipeline.artifacts import Session
 from pipeline.config import DiarizeOptions, Settings, TranscribeOptions
 from pipeline.errors import ModelUnavailable, NotConverted, RecordingError, VerbaliError
 from pipeline.progress import LogHook, RichHook
-from pipeline.runner import Engines, SessionResult, process_session
+from pipeline.runner import Engines, SessionResult, process_session, update_syntheses
 from pipeline.state import State
 
 STATE_FILE = "verbali.db"
@@ -69,6 +70,16 @@ def main() -> None:
 @click.option("--min-speakers", type=click.IntRange(1), help="At least this many speakers (pyannote).")
 @click.option("--max-speakers", type=click.IntRange(1), help="At most this many speakers (pyannote).")
 @click.option("--hf-token", envvar="HF_TOKEN", help="Hugging Face token, only for gated hub models.")
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VERBALI_TEMPLATES",
+    help="An office's templates (verbale.*, sintesi.*); missing ones come from the package.",
+)
+@click.option(
+    "--formats", default="md,html,docx", show_default=True, help="Document formats: md,html,docx,json,odt,pdf."
+)
 @click.option("--force", is_flag=True, help="Redo every stage of the sessions found, even if nothing changed.")
 @click.option(
     "--settle", type=click.FloatRange(0), default=2.0, show_default=True,
@@ -92,8 +103,11 @@ def run(paths: tuple[Path, ...], force: bool, settle: float, quiet: bool, verbos
                 for session in waiting:
                     state.record_session(session.session_id, session.folder, "waiting", "files still being written")
                 results = _process_all(sessions, settings, state, force, quiet)
+                syntheses = update_syntheses(settings, state) if any(r.ok for r in results) else []
     except VerbaliError as error:
         _fail(error)
+    if syntheses and not quiet:
+        console.print(f"sintesi: {', '.join(sorted({str(p.parent) for p in syntheses}))}", highlight=False)
     _report(results, problems, [*unconverted, *(f"{s.folder}: files still being written" for s in waiting)], quiet)
     failed = len(problems) + sum(not r.ok for r in results)
     nothing_done = not results and bool(waiting or unconverted)
@@ -110,10 +124,13 @@ def _settings(options: dict, quiet: bool) -> Settings:
         num_speakers=options["num_speakers"], min_speakers=options["min_speakers"],
         max_speakers=options["max_speakers"], hf_token=options["hf_token"],
     )  # fmt: skip
-    return Settings.from_environment(
-        outputs_dir=options["outputs_dir"], models_dir=options["models_dir"],
+    settings = Settings.from_environment(
+        outputs_dir=options["outputs_dir"], models_dir=options["models_dir"], templates_dir=options["templates_dir"],
         transcribe=transcribe, diarize=diarize, quiet=quiet,
     )  # fmt: skip
+    formats = tuple(f.strip() for f in options["formats"].split(",") if f.strip())
+    render = replace(settings.render_options(), formats=formats)
+    return replace(settings, render=render, synthesis=replace(settings.synthesis_options(), formats=formats))
 
 
 @contextmanager
@@ -222,6 +239,30 @@ def _configure_logging(outputs_dir: Path, quiet: bool, verbose: bool) -> None:
     logger.addHandler(logfile)
     if verbose and not quiet:
         logger.addHandler(logging.StreamHandler())
+
+
+@main.command()
+@click.option("--out", "outputs_dir", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True)
+@click.option(
+    "--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path), envvar="VERBALI_TEMPLATES"
+)
+@click.option("--formats", default="md,html,docx", show_default=True, help="Document formats: md,html,docx,odt,pdf.")
+@click.option("--force", is_flag=True, help="Rebuild even if no session changed.")
+def sintesi(outputs_dir: Path, templates_dir: Path | None, formats: str, force: bool) -> None:
+    """Rebuild the documento istruttorio di sintesi of each process from its sessions' outputs."""
+    try:
+        settings = Settings.from_environment(outputs_dir=outputs_dir, templates_dir=templates_dir)
+        chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+        settings = replace(settings, synthesis=replace(settings.synthesis_options(), formats=chosen))
+        _configure_logging(outputs_dir, quiet=False, verbose=False)
+        with _exclusive(outputs_dir), State(outputs_dir / STATE_FILE) as state:
+            written = update_syntheses(settings, state, force=force)
+    except VerbaliError as error:
+        _fail(error)
+    for path in written:
+        console.print(f"[green]written[/green] {path}", highlight=False)
+    if not written:
+        console.print("nothing changed since the last synthesis (use --force to rebuild)")
 
 
 @main.command()

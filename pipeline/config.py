@@ -8,6 +8,7 @@ options that made it.
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,10 +61,24 @@ class Settings:
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     align: AlignOptions = field(default_factory=AlignOptions)
-    tables: Any = field(default_factory=lambda: _tables_options())  # pipeline.tables.TablesOptions
+    # The options of the language and document stages live beside their code, which
+    # imports spaCy, Jinja2 and docxtpl: None means their defaults, built only when used.
+    tables: Any = None  # pipeline.tables.TablesOptions
+    render: Any = None  # pipeline.render.RenderOptions
+    synthesis: Any = None  # pipeline.synthesis.SynthesisOptions
+    templates_dir: Path | None = None  # an office's templates (verbale.*, sintesi.*)
     allow_hub: bool = False  # set when the user names a hub model
     telemetry: bool = False  # pyannote's metrics, off unless the user opts in
     quiet: bool = False
+
+    def tables_options(self) -> Any:
+        return self.tables or _options("pipeline.tables", "TablesOptions")
+
+    def render_options(self) -> Any:
+        return self.render or _options("pipeline.render", "RenderOptions", templates_dir=self.templates_dir)
+
+    def synthesis_options(self) -> Any:
+        return self.synthesis or _options("pipeline.synthesis", "SynthesisOptions", templates_dir=self.templates_dir)
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:
@@ -75,14 +90,14 @@ class Settings:
             "recordings_dir": Path(env.get("VERBALI_RECORDINGS", "recordings")),
             "telemetry": env.get("VERBALI_TELEMETRY", "") == "1",
         }
+        if env.get("VERBALI_TEMPLATES"):
+            values["templates_dir"] = Path(env["VERBALI_TEMPLATES"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
 
-def _tables_options() -> Any:
-    from pipeline.tables import TablesOptions
-
-    return TablesOptions()
+def _options(module: str, name: str, **values: Any) -> Any:
+    return getattr(importlib.import_module(module), name)(**values)
 
 
 def apply_model_environment(settings: Settings) -> None:

@@ -38,7 +38,7 @@ T = TypeVar("T")
 
 AUDIO_FILE = "audio.16k.wav"
 # Bump a stage's version when its code changes what it produces.
-STAGE_VERSIONS = {"audio": 1, "transcription": 1, "diarization": 1, "alignment": 1, "tables": 1}
+STAGE_VERSIONS = {"audio": 1, "transcription": 1, "diarization": 1, "alignment": 1, "tables": 1, "minutes": 1}
 
 
 class Engines:
@@ -138,6 +138,10 @@ class _SessionRun:
         tables = self.stage(
             "tables", fingerprints["tables"], ["tables.json"], lambda: self.find_tables(transcript), self.load_tables
         )
+        self.stage(
+            "minutes", fingerprints["minutes"], ["verbale.json"],
+            lambda: self.write_minutes(transcript, tables, decoded), lambda: None,
+        )  # fmt: skip
         self.result.warnings += [
             f"kept {a.name} (edited by hand); new draft in {b.name}" for a, b in self.publisher.kept
         ]
@@ -191,9 +195,21 @@ class _SessionRun:
     def find_tables(self, transcript: Transcript) -> Any:
         from pipeline.tables import find_tables
 
-        tables = find_tables(transcript, session=self.session, programme=self.programme, options=self.settings.tables)
+        tables = find_tables(
+            transcript, session=self.session, programme=self.programme, options=self.settings.tables_options()
+        )
         write_json(self.folder / "tables.json", tables.to_dict())
         return tables
+
+    def write_minutes(self, transcript: Transcript, tables: Any, decoded: AudioInfo) -> None:
+        from pipeline.render import build_minutes, render_minutes
+
+        options = self.settings.render_options()
+        minutes = build_minutes(self.session, transcript, tables, self.programme, decoded.duration, options)
+        if self.programme is not None:
+            write_json(self.folder / "programma.json", self.programme.to_dict())
+        render_minutes(minutes, self.folder, options, publish=self.publisher.publish)
+        write_json(self.folder / "verbale.json", minutes.to_dict())
 
     def load_tables(self) -> Any:
         from pipeline.tables import Tables
@@ -259,9 +275,14 @@ class _SessionRun:
             "alignment", STAGE_VERSIONS["alignment"], prints["transcription"], prints["diarization"], settings.align
         )
         prints["tables"] = digest(
-            "tables", STAGE_VERSIONS["tables"], prints["alignment"], settings.tables,
-            folder_content(settings.tables.patterns_dir), session.participants,
+            "tables", STAGE_VERSIONS["tables"], prints["alignment"], settings.tables_options(),
+            folder_content(settings.tables_options().patterns_dir), session.participants,
             file_stats([self.programme_path] if self.programme_path else []),
+        )  # fmt: skip
+        render = settings.render_options()
+        prints["minutes"] = digest(
+            "minutes", STAGE_VERSIONS["minutes"], prints["tables"], session.to_dict(), render,
+            folder_content(render.templates_dir),
         )  # fmt: skip
         return prints
 
@@ -269,3 +290,47 @@ class _SessionRun:
 def _model_identity(models: dict, name: str) -> Any:
     spec = models.get(name)
     return [name, [f.sha256 for f in spec.files]] if spec else name
+
+
+# --------------------------------------------------------------------------- synthesis
+
+
+def update_syntheses(settings: Settings, state: State, *, force: bool = False) -> list[Path]:
+    """Rebuild ``outputs/<process>/sintesi.*`` for each process whose sessions changed.
+
+    Reads every session folder in ``outputs/`` that has minutes, so a recording deleted
+    since still counts: outputs are never dropped.
+    """
+    from pipeline.synthesis import build_synthesis, group_by_process, render_synthesis, synthesis_fingerprint
+
+    options = settings.synthesis_options()
+    written = []
+    for slug, sessions in group_by_process(_finished_sessions(settings.outputs_dir)).items():
+        fingerprint = synthesis_fingerprint(sessions, options)
+        folder = settings.outputs_dir / slug
+        if not force and state.stage_fingerprint(slug, "synthesis") == fingerprint and folder.is_dir():
+            logger.info("%s synthesis: reused", slug)
+            continue
+        publisher = Publisher(settings.outputs_dir, state, slug)
+        written += render_synthesis(build_synthesis(sessions, options), folder, options, publish=publisher.publish)
+        state.record_stage(slug, "synthesis", fingerprint, "done", 0.0)
+        logger.info("%s synthesis: written from %d sessions", slug, len(sessions))
+    return written
+
+
+def _finished_sessions(outputs_dir: Path) -> list[tuple[Any, ...]]:
+    from pipeline.programme import Programme
+    from pipeline.render import Minutes
+    from pipeline.tables import Tables
+
+    found = []
+    for minutes_file in sorted(outputs_dir.glob("*/verbale.json")):
+        folder = minutes_file.parent
+        programme_file = folder / "programma.json"
+        found.append((
+            Session.from_dict(read_json(folder / "session.json")),
+            Tables.from_dict(read_json(folder / "tables.json")),
+            Programme.from_dict(read_json(programme_file)) if programme_file.exists() else None,
+            Minutes.from_dict(read_json(minutes_file)),
+        ))  # fmt: skip
+    return found

@@ -22,6 +22,7 @@ from pipeline.progress import Hook, null_hook
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "fr": "French", "de": "German", "es": "Spanish"}
 # With less speech than this, language detection is not trusted.
 MIN_DETECTION_SECONDS = 3.0
+DETECTION_WINDOW = 600  # seconds of the recording searched for speech to detect its language
 
 
 class WrongLanguage(VerbaliError):
@@ -94,10 +95,11 @@ class FasterWhisperTranscriber:
         """Whisper's language probabilities over the speech; {} when there is too little speech."""
         from faster_whisper.vad import get_speech_timestamps
 
-        speech = sum(c["end"] - c["start"] for c in get_speech_timestamps(samples)) / 16000
+        opening = samples[: DETECTION_WINDOW * 16000]  # detection reads the first minute of speech at most
+        speech = sum(c["end"] - c["start"] for c in get_speech_timestamps(opening)) / 16000
         if speech < MIN_DETECTION_SECONDS:
             return {}
-        _, _, probabilities = self.model.detect_language(samples, vad_filter=True, language_detection_segments=2)
+        _, _, probabilities = self.model.detect_language(opening, vad_filter=True, language_detection_segments=2)
         return dict(probabilities)
 
     def transcribe(self, samples: np.ndarray, options: TranscribeOptions, hook: Hook) -> Transcript:
