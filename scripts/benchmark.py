@@ -251,7 +251,7 @@ def _find_tables(run: _Run) -> Any:
     found = find_programme(folder.parent if folder.is_file() else folder)
     programme = load_programme(found) if found else None
     return find_tables(
-        run.artifacts["transcript"], session=run.session, programme=programme, options=run.settings.tables
+        run.artifacts["transcript"], session=run.session, programme=programme, options=run.settings.tables_options()
     )
 
 
