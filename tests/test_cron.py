@@ -176,3 +176,31 @@ def test_an_edited_transcript_is_never_overwritten(tmp_path):
         env={**os.environ, "COLUMNS": "250"},
     )  # fmt: skip
     assert "transcript.txt -> transcript.bozza.txt" in status.stdout
+
+
+def test_a_new_template_rerenders_without_transcribing_and_keeps_the_edited_verbale(tmp_path):
+    source = tmp_path / "2021-11-22 plenaria.wav"
+    shutil.copy(ITALIAN_CLIPS / "leopard_test_it.wav", source)
+    out = tmp_path / "out"
+    assert finish(verbali(str(source), out=out))[0] == 0
+    verbale = next(out.glob("*/verbale.md"))
+    verbale.write_text(verbale.read_text() + "\nNota della redazione: verificato.\n", encoding="utf-8")
+    edited = verbale.read_bytes()
+
+    templates = tmp_path / "modelli"
+    templates.mkdir()
+    packaged = (ROOT / "pipeline" / "templates" / "verbale.md.j2").read_text(encoding="utf-8")
+    (templates / "verbale.md.j2").write_text("COMUNE DI PROVA\n\n" + packaged, encoding="utf-8")
+    before = len(log_lines(out))
+    code, output = finish(verbali(str(source), "--templates", str(templates), out=out))
+    assert code == 0, output
+    second_run = log_lines(out)[before:]
+    assert any("transcription: reused" in line for line in second_run)
+    assert any("minutes: done" in line for line in second_run)
+    assert verbale.read_bytes() == edited
+    assert (verbale.parent / "verbale.bozza.md").read_text(encoding="utf-8").startswith("COMUNE DI PROVA")
+    assert "kept verbale.md (edited by hand); new draft in verbale.bozza.md" in output
+    status = subprocess.run(
+        [sys.executable, "-m", "pipeline", "status", "--out", str(out)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert "verbale.md -> verbale.bozza.md" in status.stdout
