@@ -1,7 +1,6 @@
 """Unattended runs, tested as cron will use them: real processes, real kills, real models."""
 
 import json
-import os
 import re
 import shutil
 import signal
@@ -34,6 +33,11 @@ def finish(process: subprocess.Popen) -> tuple[int, str]:
 def log_lines(out: Path) -> list[str]:
     log = out / "verbali.log"
     return log.read_text().splitlines() if log.exists() else []
+
+
+def status_of(out: Path) -> str:
+    command = [sys.executable, "-m", "pipeline", "status", "--out", str(out)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
 
 def wait_for(out: Path, pattern: str, process: subprocess.Popen) -> None:
@@ -171,11 +175,7 @@ def test_an_edited_transcript_is_never_overwritten(tmp_path):
     assert code == 0 and "kept transcript.txt (edited by hand); new draft in transcript.bozza.txt" in output
     assert text.read_bytes() == edited
     assert "radio" in (text.parent / "transcript.bozza.txt").read_text().lower()
-    status = subprocess.run(
-        [sys.executable, "-m", "pipeline", "status", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, "COLUMNS": "250"},
-    )  # fmt: skip
-    assert "transcript.txt -> transcript.bozza.txt" in status.stdout
+    assert "transcript.txt -> transcript.bozza.txt" in status_of(out)
 
 
 def test_a_new_template_rerenders_without_transcribing_and_keeps_the_edited_verbale(tmp_path):
@@ -200,7 +200,4 @@ def test_a_new_template_rerenders_without_transcribing_and_keeps_the_edited_verb
     assert verbale.read_bytes() == edited
     assert (verbale.parent / "verbale.bozza.md").read_text(encoding="utf-8").startswith("COMUNE DI PROVA")
     assert "kept verbale.md (edited by hand); new draft in verbale.bozza.md" in output
-    status = subprocess.run(
-        [sys.executable, "-m", "pipeline", "status", "--out", str(out)], cwd=ROOT, capture_output=True, text=True
-    )
-    assert "verbale.md -> verbale.bozza.md" in status.stdout
+    assert "verbale.md -> verbale.bozza.md" in status_of(out)
