@@ -128,9 +128,13 @@ def _settings(options: dict, quiet: bool) -> Settings:
         outputs_dir=options["outputs_dir"], models_dir=options["models_dir"], templates_dir=options["templates_dir"],
         transcribe=transcribe, diarize=diarize, quiet=quiet,
     )  # fmt: skip
-    formats = tuple(f.strip() for f in options["formats"].split(",") if f.strip())
+    formats = _formats(options["formats"])
     render = replace(settings.render_options(), formats=formats)
     return replace(settings, render=render, synthesis=replace(settings.synthesis_options(), formats=formats))
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    return tuple(f.strip() for f in text.split(",") if f.strip())
 
 
 @contextmanager
@@ -252,8 +256,7 @@ def sintesi(outputs_dir: Path, templates_dir: Path | None, formats: str, force: 
     """Rebuild the documento istruttorio di sintesi of each process from its sessions' outputs."""
     try:
         settings = Settings.from_environment(outputs_dir=outputs_dir, templates_dir=templates_dir)
-        chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
-        settings = replace(settings, synthesis=replace(settings.synthesis_options(), formats=chosen))
+        settings = replace(settings, synthesis=replace(settings.synthesis_options(), formats=_formats(formats)))
         _configure_logging(outputs_dir, quiet=False, verbose=False)
         with _exclusive(outputs_dir), State(outputs_dir / STATE_FILE) as state:
             written = update_syntheses(settings, state, force=force)

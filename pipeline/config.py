@@ -100,12 +100,12 @@ def _options(module: str, name: str, **values: Any) -> Any:
     return getattr(importlib.import_module(module), name)(**values)
 
 
-def apply_model_environment(settings: Settings) -> None:
+def apply_model_environment(settings: Settings, *, from_hub: bool = False) -> None:
     """Set the variables the Hugging Face and pyannote libraries read at import.
 
     Called by the engines right before they import those libraries: offline
     unless the user named a hub model, pyannote's telemetry off unless opted in.
     """
-    os.environ["HF_HUB_OFFLINE"] = "0" if settings.allow_hub else "1"
+    os.environ["HF_HUB_OFFLINE"] = "0" if settings.allow_hub or from_hub else "1"
     os.environ["PYANNOTE_METRICS_ENABLED"] = "1" if settings.telemetry else "0"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -22,7 +21,7 @@ from pipeline.artifacts import Diarization, Session, Turn
 from pipeline.audio import frame_levels
 from pipeline.config import DiarizeOptions, Settings, apply_model_environment
 from pipeline.errors import ModelUnavailable, UsageError
-from pipeline.models import load_manifest, require
+from pipeline.models import resolve
 from pipeline.progress import Hook, null_hook
 
 FRAME = 0.02  # seconds per level frame for tracks
@@ -49,8 +48,8 @@ def choose_method(session: Session, options: DiarizeOptions) -> str:
 class PyannoteDiarizer:
     def __init__(self, settings: Settings) -> None:
         options = settings.diarize
-        location, from_hub = _resolve_pipeline(settings, options.model)
-        apply_model_environment(replace(settings, allow_hub=from_hub) if from_hub else settings)
+        location, from_hub = resolve(settings.models_dir, options.model)
+        apply_model_environment(settings, from_hub=from_hub)
         import torch
         from pyannote.audio import Pipeline
 
@@ -73,14 +72,6 @@ class PyannoteDiarizer:
         annotation = getattr(output, "speaker_diarization", output)
         turns = [Turn(s.start, s.end, str(label)) for s, _, label in annotation.itertracks(yield_label=True)]
         return Diarization(sorted(turns), "pyannote")
-
-
-def _resolve_pipeline(settings: Settings, name: str) -> tuple[str, bool]:
-    if name in load_manifest(settings.models_dir):
-        return str(require(settings.models_dir, name)), False
-    if Path(name).exists():
-        return name, False
-    return name, True
 
 
 def _speaker_counts(options: DiarizeOptions) -> dict[str, int]:
@@ -232,14 +223,6 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 # --------------------------------------------------------------------------- stage
-
-
-def make_diarizer(method: str, session: Session, settings: Settings) -> Diarizer | None:
-    if method == "tracks":
-        return TrackDiarizer(session)
-    if method == "pyannote":
-        return PyannoteDiarizer(settings)
-    return None
 
 
 def diarize(

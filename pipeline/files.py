@@ -25,10 +25,14 @@ def atomic_path(target: Path) -> Iterator[Path]:
         partial.unlink(missing_ok=True)
 
 
-def write_text(target: Path, text: str) -> Path:
+def write_bytes(target: Path, data: bytes) -> Path:
     with atomic_path(target) as partial:
-        partial.write_text(text, encoding="utf-8")
+        partial.write_bytes(data)
     return target
+
+
+def write_text(target: Path, text: str) -> Path:
+    return write_bytes(target, text.encode("utf-8"))
 
 
 def write_json(target: Path, data: Any) -> Path:

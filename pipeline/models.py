@@ -114,6 +114,20 @@ def require(models_dir: Path, name: str) -> Path:
     return model_dir(models_dir, spec)
 
 
+def resolve(models_dir: Path, name: str) -> tuple[str, bool]:
+    """Where to load a model from, and whether that needs the hub.
+
+    A manifest name must be installed under ``models/``; an existing path is used as
+    is; anything else (``large-v3-turbo``, ``pyannote/speaker-diarization-community-1``)
+    is a hub model, which the user asked for by naming it.
+    """
+    if name in load_manifest(models_dir):
+        return str(require(models_dir, name)), False
+    if Path(name).exists():
+        return name, False
+    return name, True
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:

@@ -11,7 +11,7 @@ import hashlib
 import logging
 from pathlib import Path
 
-from pipeline.files import atomic_path
+from pipeline.files import write_bytes
 from pipeline.models import sha256_of
 from pipeline.state import State
 
@@ -44,8 +44,7 @@ class Publisher:
         return on_disk != new_sha and on_disk != self.state.written_sha256(self._key(target))
 
     def _write(self, target: Path, data: bytes, sha: str) -> Path:
-        with atomic_path(target) as partial:
-            partial.write_bytes(data)
+        write_bytes(target, data)
         self.state.record_written(self._key(target), self.session_id, sha)
         return target
 

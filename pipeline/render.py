@@ -40,7 +40,7 @@ from rapidfuzz import fuzz
 from . import italian
 from .artifacts import SCHEMA_VERSION, Segment, Session, Transcript
 from .errors import UsageError, VerbaliError
-from .files import atomic_path
+from .files import write_bytes
 from .nlp import read_yaml
 from .programme import Programme, TablePlan
 from .summary import SummaryOptions, carries_content, condense, tidy_spacing
@@ -623,12 +623,6 @@ def render_minutes(
     documents = render_documents("verbale", minutes.to_dict(), options)
     write = publish or write_bytes
     return [write(Path(folder) / name, data) for name, data in documents.items()]
-
-
-def write_bytes(target: Path, data: bytes) -> Path:
-    with atomic_path(target) as partial:
-        partial.write_bytes(data)
-    return target
 
 
 def render_documents(stem: str, context: dict[str, Any], options: RenderOptions) -> dict[str, bytes]:

@@ -58,7 +58,7 @@ class Engines:
     def diarizer(self, method: str, session: Session) -> diarize.Diarizer | None:
         if method == "pyannote":
             return self.pyannote
-        return diarize.make_diarizer(method, session, self.settings)
+        return diarize.TrackDiarizer(session) if method == "tracks" else None
 
 
 @dataclass
@@ -259,6 +259,7 @@ class _SessionRun:
         """Each stage's fingerprint, chained: a stage changes when anything upstream does."""
         session, settings = self.session, self.settings
         models = load_manifest(settings.models_dir)
+        tables = settings.tables_options()
         prints: dict[str, str] = {}
         prints["audio"] = digest("audio", STAGE_VERSIONS["audio"], file_stats([session.audio_path]))
         prints["transcription"] = digest(
@@ -275,8 +276,8 @@ class _SessionRun:
             "alignment", STAGE_VERSIONS["alignment"], prints["transcription"], prints["diarization"], settings.align
         )
         prints["tables"] = digest(
-            "tables", STAGE_VERSIONS["tables"], prints["alignment"], settings.tables_options(),
-            folder_content(settings.tables_options().patterns_dir), session.participants,
+            "tables", STAGE_VERSIONS["tables"], prints["alignment"], tables,
+            folder_content(tables.patterns_dir), session.participants,
             file_stats([self.programme_path] if self.programme_path else []),
         )  # fmt: skip
         render = settings.render_options()

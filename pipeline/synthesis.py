@@ -32,6 +32,7 @@ from slugify import slugify
 
 from . import italian
 from .artifacts import SCHEMA_VERSION, Session
+from .files import write_bytes
 from .fingerprint import digest
 from .programme import Programme
 from .render import (
@@ -44,7 +45,6 @@ from .render import (
     it,
     moment,
     render_documents,
-    write_bytes,
 )
 from .summary import SummaryOptions, carries_content, clean, content_words
 from .tables import HEADINGS, ReportSentence, Tables

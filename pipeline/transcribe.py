@@ -8,7 +8,6 @@ int8 on the CPU; float16 with the batched pipeline on a GPU, chosen automaticall
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -16,7 +15,7 @@ import numpy as np
 from pipeline.artifacts import Segment, Transcript, Word
 from pipeline.config import Settings, TranscribeOptions, apply_model_environment
 from pipeline.errors import ModelUnavailable, VerbaliError
-from pipeline.models import load_manifest, require
+from pipeline.models import resolve
 from pipeline.progress import Hook, null_hook
 
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "fr": "French", "de": "German", "es": "Spanish"}
@@ -55,25 +54,11 @@ def choose_device(options: TranscribeOptions) -> Device:
     return Device(kind, compute)
 
 
-def resolve_model(settings: Settings, name: str) -> tuple[str, bool]:
-    """Where to load a Whisper model from, and whether that needs the hub.
-
-    A manifest name must be installed under ``models/``; an existing folder is used
-    as is; anything else (``large-v3-turbo``, ``Systran/faster-whisper-small``) is a
-    hub model, which the user asked for by naming it.
-    """
-    if name in load_manifest(settings.models_dir):
-        return str(require(settings.models_dir, name)), False
-    if Path(name).is_dir():
-        return name, False
-    return name, True
-
-
 class FasterWhisperTranscriber:
     def __init__(self, settings: Settings) -> None:
         options = settings.transcribe
-        location, from_hub = resolve_model(settings, options.model)
-        apply_model_environment(settings if not from_hub else _with_hub(settings))
+        location, from_hub = resolve(settings.models_dir, options.model)
+        apply_model_environment(settings, from_hub=from_hub)
         from faster_whisper import BatchedInferencePipeline, WhisperModel
 
         self.device = choose_device(options)
@@ -124,12 +109,6 @@ class FasterWhisperTranscriber:
             duration=duration,
             model=self.name,
         )
-
-
-def _with_hub(settings: Settings) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, allow_hub=True)
 
 
 def _segment(segment) -> Segment:
