@@ -490,9 +490,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the plenary test material (YAML -> JSON).")
     parser.add_argument("sessions", nargs="*", help="session names (default: all YAML files here)")
     parser.add_argument("--check", action="store_true", help="compare with the committed JSON; write nothing")
+    parser.add_argument(
+        "--dir", type=Path, default=HERE, help="folder of plenary YAML files (default: this one; e.g. tests/data/heldout)"
+    )
     args = parser.parse_args(argv)
 
-    paths = sources(HERE)
+    folder = args.dir.resolve()
+    paths = sources(folder)
     if args.sessions:
         wanted = set(args.sessions)
         unknown = sorted(wanted - {p.stem for p in paths})
@@ -519,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrote {target.name}")
     if args.check and not args.sessions:
         stems = {p.stem for p in paths}
-        for target in sorted(HERE.glob("*.json")):
+        for target in sorted(folder.glob("*.json")):
             stem = target.name.rsplit(".", 2)[0]
             if stem not in stems:
                 problems.append(f"orphan: {target.name} has no {stem}.yaml")
