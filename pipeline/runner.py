@@ -26,6 +26,13 @@ from pipeline import align, audio, diarize, export, models, transcribe
 from pipeline.artifacts import AudioInfo, Diarization, Session, Transcript
 from pipeline.config import Settings
 from pipeline.errors import ModelUnavailable, RecordingError, UsageError, VerbaliError
+from pipeline.ingest.programme import (
+    Programme,
+    ProgrammeError,
+    find_programme,
+    load_programme,
+    programme_warning,
+)
 from pipeline.models import load_manifest
 from pipeline.progress import Hook, null_hook
 from pipeline.storage.files import read_json, write_json, write_text
@@ -86,7 +93,8 @@ class SessionResult:
     ok: bool = False
     folder: Path | None = None
     error: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the session's from ingest first
+    ingest_warnings: int = 0  # how many of ``warnings`` came from ingest (known before any stage ran)
     timings: dict[str, float] = field(default_factory=dict)
     reused: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
@@ -134,8 +142,9 @@ class _SessionRun:
         self.folder = settings.outputs_dir / session.session_id
         self.publisher = Publisher(settings.outputs_dir, state, session.session_id)
         self.result = SessionResult(
-            session.session_id, session.folder, folder=self.folder, warnings=list(session.warnings)
-        )
+            session.session_id, session.folder, folder=self.folder, warnings=list(session.warnings),
+            ingest_warnings=len(session.warnings),
+        )  # fmt: skip
         self.current = "ingest"
 
     # ----------------------------------------------------------------- the stages
@@ -145,6 +154,7 @@ class _SessionRun:
             raise RecordingError(self.session.folder, "no recording to process")
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json(self.folder / "session.json", self.session.to_dict())
+        _ = self.programme  # read before the expensive stages: a problem is known at once
         fingerprints = self.fingerprints()
 
         decoded = self.stage("audio", fingerprints["audio"], [AUDIO_FILE], self.decode, self.load_audio_info)
@@ -265,16 +275,20 @@ class _SessionRun:
 
     @cached_property
     def programme_path(self) -> Path | None:
-        from pipeline.ingest.programme import find_programme
-
-        folder = Path(self.session.folder)
-        return find_programme(folder.parent if folder.is_file() else folder)
+        return find_programme(Path(self.session.folder))
 
     @cached_property
-    def programme(self) -> Any:
-        from pipeline.ingest.programme import load_programme
-
-        return load_programme(self.programme_path) if self.programme_path else None
+    def programme(self) -> Programme | None:
+        """The session's programme; a malformed one is a warning (given at ingest), not a failure."""
+        if self.programme_path is None:
+            return None
+        try:
+            return load_programme(self.programme_path)
+        except ProgrammeError as error:
+            warning = programme_warning(error)
+            if warning not in self.result.warnings:
+                self.result.warnings.append(warning)
+            return None
 
     def fingerprints(self) -> dict[str, str]:
         """Each stage's fingerprint, chained: a stage changes when anything upstream does."""

@@ -236,7 +236,6 @@ def test_a_failing_session_fails_alone(folders):
 def _models_without_weights(tmp_path: Path) -> Path:
     models = tmp_path / "models"
     models.mkdir()
-    shutil.copy(MODELS / "manifest.json", models / "manifest.json")
     return models
 
 
@@ -303,3 +302,46 @@ def test_the_command_line_says_so_in_one_line_and_exits_4(folders, tmp_path):
 )
 def test_the_exit_code_follows_from_the_report(report, code):
     assert report.exit_code == code
+
+
+def test_a_malformed_programme_is_reported_at_ingest_and_the_session_goes_on(folders):
+    recordings, outputs = folders
+    _recording(recordings, "Plenaria 2021-11-22 17.30.wav")
+    (recordings / "programma.yaml").write_text("processo: Piano sociale\ntavoli: [unclosed\n")
+    seen: list[tuple[str, list[str]]] = []
+
+    class Watching(RecordingHooks):
+        def session_started(self, session):
+            seen.append(("started", list(session.warnings)))
+
+        def progress(self, session_id, step, *, total, completed):
+            seen.append((step, []))
+
+    settings = _settings(outputs)
+    report = run_batch([recordings], settings, settle=0, engines=FakeEngines(settings), hooks=Watching())
+    assert report.exit_code == ExitCode.OK and report.results[0].ok
+    started, warnings = seen[0]
+    assert started == "started" and len(warnings) == 1  # before decoding or transcription
+    assert "programma.yaml: is not valid YAML" in warnings[0]
+    assert "goes on without the programme" in warnings[0]
+    assert report.results[0].warnings == warnings and report.results[0].ingest_warnings == 1
+    assert not (outputs / report.results[0].session_id / "programma.json").exists()
+
+
+def test_the_terminal_shows_ingest_warnings_when_the_session_starts(folders):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from pipeline.progress import ConsoleHooks
+
+    recordings, outputs = folders
+    _recording(recordings, "Plenaria 2021-11-22 17.30.wav")
+    (recordings / "programma.yaml").write_text("tavoli: 3\n")
+    screen = StringIO()
+    settings = _settings(outputs)
+    hooks = ConsoleHooks(Console(file=screen, width=300), bars=False)
+    run_batch([recordings], settings, settle=0, engines=FakeEngines(settings), hooks=hooks)
+    lines = screen.getvalue().splitlines()
+    assert lines[0].startswith("2021-11-22-1730-plenaria")
+    assert lines[1].startswith("warning: 2021-11-22-1730-plenaria: ") and "'tavoli' should be a list" in lines[1]
