@@ -14,6 +14,9 @@ from pathlib import Path
 import platformdirs
 
 APP = "verbali"
+PACKAGE = Path(__file__).resolve().parent
+PACKAGED_DATA = PACKAGE / "data" / "it"  # cue patterns and wording: part of the stage fingerprints
+PACKAGED_TEMPLATES = PACKAGE / "documents" / "templates"
 CHECKOUT_FILES = ("pyproject.toml", "setup.sh")  # what a source checkout has beside pipeline/
 
 

@@ -33,6 +33,7 @@ from pipeline.ingest.programme import (
     load_programme,
     programme_warning,
 )
+from pipeline.locations import PACKAGED_DATA, PACKAGED_TEMPLATES
 from pipeline.models import load_manifest
 from pipeline.progress import Hook, null_hook
 from pipeline.storage.files import read_json, write_json, write_text
@@ -312,13 +313,13 @@ class _SessionRun:
         )
         prints["tables"] = digest(
             "tables", STAGE_VERSIONS["tables"], prints["alignment"], tables,
-            folder_content(tables.patterns_dir), session.participants,
+            folder_content(PACKAGED_DATA), folder_content(tables.patterns_dir), session.participants,
             file_stats([self.programme_path] if self.programme_path else []),
         )  # fmt: skip
         render = settings.render_options()
         prints["minutes"] = digest(
             "minutes", STAGE_VERSIONS["minutes"], prints["tables"], session.to_dict(), render,
-            folder_content(render.templates_dir),
+            folder_content(PACKAGED_DATA), folder_content(PACKAGED_TEMPLATES), folder_content(render.templates_dir),
         )  # fmt: skip
         return prints
 

@@ -345,3 +345,24 @@ def test_the_terminal_shows_ingest_warnings_when_the_session_starts(folders):
     lines = screen.getvalue().splitlines()
     assert lines[0].startswith("2021-11-22-1730-plenaria")
     assert lines[1].startswith("warning: 2021-11-22-1730-plenaria: ") and "'tavoli' should be a list" in lines[1]
+
+
+def test_editing_a_packaged_cue_file_reruns_the_tables_and_documents_only(folders, tmp_path, monkeypatch):
+    import pipeline.runner
+    from pipeline.locations import PACKAGED_DATA
+
+    recordings, outputs = folders
+    _recording(recordings, "Plenaria 2021-11-22 17.30.wav")
+    settings = _settings(outputs)
+    engines = FakeEngines(settings)
+    assert run_batch([recordings], settings, settle=0, engines=engines).exit_code == 0
+    data = tmp_path / "data-it"
+    shutil.copytree(PACKAGED_DATA, data)  # the same content: the fingerprints digest content, not paths
+    monkeypatch.setattr(pipeline.runner, "PACKAGED_DATA", data)
+    same = run_batch([recordings], settings, settle=0, engines=engines)
+    assert same.results[0].unchanged
+    cue_file = sorted(data.glob("*.jsonl"))[0]
+    cue_file.write_text(cue_file.read_text() + "\n", encoding="utf-8")
+    edited = run_batch([recordings], settings, settle=0, engines=engines)
+    assert set(edited.results[0].timings) == {"tables", "minutes"}
+    assert {"audio", "transcription", "diarization", "alignment"} <= set(edited.results[0].reused)
