@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pipeline.errors import VerbaliError
+
 SCHEMA_VERSION = 1
 
 T = TypeVar("T")
@@ -20,6 +22,21 @@ T = TypeVar("T")
 
 def _round(value: float) -> float:
     return round(float(value), 3)
+
+
+class SchemaMismatch(VerbaliError):
+    """An artifact written by another version of verbali, whose fields may mean something else."""
+
+
+def check_schema(data: dict[str, Any], artifact: str) -> None:
+    """Refuse an artifact of another schema version with a clear message (the runner then redoes it)."""
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        age = "a newer" if version > SCHEMA_VERSION else "an older"
+        raise SchemaMismatch(
+            f"{artifact} was written by {age} verbali (schema {version}; this one reads {SCHEMA_VERSION}): "
+            "run again with --force to redo it"
+        )
 
 
 # --------------------------------------------------------------------------- session
@@ -93,6 +110,7 @@ class Session:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
+        check_schema(data, "session.json")
         data = dict(data)
         data["files"] = [SourceFile(**f) for f in data.get("files", [])]
         data["tracks"] = [ParticipantTrack(**t) for t in data.get("tracks", [])]
@@ -204,6 +222,7 @@ class Transcript:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Transcript:
+        check_schema(data, "transcript")
         return cls(
             language=data["language"],
             segments=[Segment.from_dict(s) for s in data.get("segments", [])],
@@ -423,6 +442,7 @@ class Tables:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Tables:
+        check_schema(data, "tables.json")
         return cls(
             tables=[TableReport.from_dict(t) for t in data.get("tables", [])],
             other=[OtherPart.from_dict(o) for o in data.get("other", [])],

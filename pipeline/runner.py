@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from pipeline import align, audio, diarize, export, models, transcribe
-from pipeline.artifacts import AudioInfo, Diarization, Session, Transcript
+from pipeline.artifacts import AudioInfo, Diarization, SchemaMismatch, Session, Transcript, check_schema
 from pipeline.config import Settings
 from pipeline.errors import ModelUnavailable, RecordingError, UsageError, VerbaliError
 from pipeline.ingest.programme import (
@@ -257,9 +257,14 @@ class _SessionRun:
         self.current = name
         sid = self.session.session_id
         if self.state.stage_fingerprint(sid, name) == fingerprint and all((self.folder / o).exists() for o in outputs):
-            self.result.reused.append(name)
-            logger.info("%s %s: reused", sid, name)
-            return load()
+            try:
+                value = load()
+            except SchemaMismatch as error:  # written by another version: redo it
+                logger.info("%s %s: %s; redone", sid, name, error)
+            else:
+                self.result.reused.append(name)
+                logger.info("%s %s: reused", sid, name)
+                return value
         logger.info("%s %s: started", sid, name)
         started = time.perf_counter()
         try:
@@ -364,6 +369,12 @@ def _finished_sessions(outputs_dir: Path) -> list[tuple[Any, ...]]:
     for minutes_file in sorted(outputs_dir.glob("*/verbale.json")):
         folder = minutes_file.parent
         programme_file = folder / "programma.json"
+        try:
+            check_schema(read_json(folder / "session.json"), f"{folder.name}/session.json")
+            check_schema(read_json(folder / "tables.json"), f"{folder.name}/tables.json")
+        except SchemaMismatch as error:
+            logger.warning("synthesis leaves out %s: %s", folder.name, error)
+            continue
         found.append((
             Session.from_dict(read_json(folder / "session.json")),
             Tables.from_dict(read_json(folder / "tables.json")),

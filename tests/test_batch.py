@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.artifacts import Segment, Session, Transcript, Word
+from pipeline.artifacts import SCHEMA_VERSION, SchemaMismatch, Segment, Session, Tables, Transcript, Word
 from pipeline.batch import BatchReport, ExitCode, outputs_lock, run_batch
 from pipeline.cli import main
 from pipeline.config import DiarizeOptions, Settings
@@ -366,3 +366,23 @@ def test_editing_a_packaged_cue_file_reruns_the_tables_and_documents_only(folder
     edited = run_batch([recordings], settings, settle=0, engines=engines)
     assert set(edited.results[0].timings) == {"tables", "minutes"}
     assert {"audio", "transcription", "diarization", "alignment"} <= set(edited.results[0].reused)
+
+
+def test_an_artifact_of_another_schema_version_is_redone_not_misread(folders):
+    recordings, outputs = folders
+    _recording(recordings, "Plenaria 2021-11-22 17.30.wav")
+    settings = _settings(outputs)
+    engines = FakeEngines(settings)
+    first = run_batch([recordings], settings, settle=0, engines=engines)
+    tables_file = outputs / first.results[0].session_id / "tables.json"
+    data = json.loads(tables_file.read_text())
+    tables_file.write_text(json.dumps({**data, "schema_version": 99}))
+    again = run_batch([recordings], settings, settle=0, engines=engines)
+    assert again.exit_code == 0 and "tables" in again.results[0].timings
+    assert json.loads(tables_file.read_text())["schema_version"] == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize(("version", "age"), [(SCHEMA_VERSION + 1, "a newer"), (0, "an older")])
+def test_loading_another_schema_version_says_which_and_what_to_do(version, age):
+    with pytest.raises(SchemaMismatch, match=rf"tables.json was written by {age} verbali .*--force"):
+        Tables.from_dict({"schema_version": version, "tables": []})
