@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -77,6 +78,14 @@ class VttCue:
     text: str
 
 
+class DateSource(StrEnum):
+    """Where a session's date and start time come from (what the documents branch on)."""
+
+    NAME = "name"  # the Zoom folder name or the file name
+    CLOUD = "cloud"  # a Zoom cloud GMT stamp: UTC
+    MTIME = "mtime"  # the file's modification time: to be checked
+
+
 @dataclass
 class Session:
     """What ``ingest`` learned about one recording: the ``session.json`` artifact."""
@@ -95,6 +104,7 @@ class Session:
     chat: list[ChatMessage] = field(default_factory=list)
     vtt: list[VttCue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    date_source: str = DateSource.NAME
     schema_version: int = SCHEMA_VERSION
 
     def path_of(self, relative: str) -> Path:

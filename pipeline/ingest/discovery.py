@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipeline.artifacts import (
+    DateSource,
     Session,
     SourceFile,
 )
@@ -108,11 +109,13 @@ def _set_file_date(session: Session, path: Path) -> str:
     found = date_from_name(path.stem)
     if cloud is not None:
         session.date, session.start_time = cloud
+        session.date_source = DateSource.CLOUD
         session.warnings.append(_utc_warning(session.start_time))
     elif found is not None:
         session.date, session.start_time = found.date, found.start_time
     else:
         session.date, session.start_time = _mtime_date(path)
+        session.date_source = DateSource.MTIME
         session.warnings.append(_mtime_warning(path.name))
     if found is None:
         return path.stem
