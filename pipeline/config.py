@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.locations import default_models_dir, default_outputs_dir, default_recordings_dir
+
 DEFAULT_LANGUAGE = "it"
 
 
@@ -55,17 +57,17 @@ class AlignOptions:
 
 @dataclass(frozen=True)
 class Settings:
-    models_dir: Path = Path("models")
-    outputs_dir: Path = Path("outputs")
-    recordings_dir: Path = Path("recordings")
+    models_dir: Path = field(default_factory=default_models_dir)  # see pipeline/locations.py
+    outputs_dir: Path = field(default_factory=default_outputs_dir)
+    recordings_dir: Path = field(default_factory=default_recordings_dir)
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     align: AlignOptions = field(default_factory=AlignOptions)
     # The options of the language and document stages live beside their code, which
     # imports spaCy, Jinja2 and docxtpl: None means their defaults, built only when used.
     tables: Any = None  # pipeline.tables.TablesOptions
-    render: Any = None  # pipeline.render.RenderOptions
-    synthesis: Any = None  # pipeline.synthesis.SynthesisOptions
+    render: Any = None  # pipeline.documents.RenderOptions
+    synthesis: Any = None  # pipeline.documents.synthesis.SynthesisOptions
     templates_dir: Path | None = None  # an office's templates (verbale.*, sintesi.*)
     allow_hub: bool = False  # set when the user names a hub model
     telemetry: bool = False  # pyannote's metrics, off unless the user opts in
@@ -75,19 +77,23 @@ class Settings:
         return self.tables or _options("pipeline.tables", "TablesOptions")
 
     def render_options(self) -> Any:
-        return self.render or _options("pipeline.render", "RenderOptions", templates_dir=self.templates_dir)
+        return self.render or _options("pipeline.documents", "RenderOptions", templates_dir=self.templates_dir)
 
     def synthesis_options(self) -> Any:
-        return self.synthesis or _options("pipeline.synthesis", "SynthesisOptions", templates_dir=self.templates_dir)
+        return self.synthesis or _options(
+            "pipeline.documents.synthesis", "SynthesisOptions", templates_dir=self.templates_dir
+        )
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:
         """Defaults, then ``VERBALI_*`` variables, then explicit overrides."""
         env = os.environ
         values: dict = {
-            "models_dir": Path(env.get("VERBALI_MODELS", "models")),
-            "outputs_dir": Path(env.get("VERBALI_OUTPUTS", "outputs")),
-            "recordings_dir": Path(env.get("VERBALI_RECORDINGS", "recordings")),
+            "models_dir": Path(env["VERBALI_MODELS"]) if env.get("VERBALI_MODELS") else default_models_dir(),
+            "outputs_dir": Path(env["VERBALI_OUTPUTS"]) if env.get("VERBALI_OUTPUTS") else default_outputs_dir(),
+            "recordings_dir": (
+                Path(env["VERBALI_RECORDINGS"]) if env.get("VERBALI_RECORDINGS") else default_recordings_dir()
+            ),
             "telemetry": env.get("VERBALI_TELEMETRY", "") == "1",
         }
         if env.get("VERBALI_TEMPLATES"):

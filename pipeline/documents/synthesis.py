@@ -8,7 +8,7 @@ is a pure function of the sessions' artifacts: the caller decides when to rebuil
 What it does, so an editor can follow it:
 
 * items: every sentence of a table's report under one of the four guide questions that
-  carries content (``pipeline.summary``: cleaned of fillers; heading announcements and
+  carries content (``pipeline.documents.summary``: cleaned of fillers; heading announcements and
   remarks about the connection left out), with its session, table, spokesperson, time;
 * points: items of the same guide question that say the same thing are grouped. Two
   items are compared on their content words (no articles, prepositions and the like,
@@ -30,24 +30,15 @@ from pathlib import Path
 from rapidfuzz import fuzz
 from slugify import slugify
 
-from . import italian
-from .artifacts import SCHEMA_VERSION, Session
-from .files import write_bytes
-from .fingerprint import digest
-from .programme import Programme
-from .render import (
-    AUDIO_FILE,
-    Minutes,
-    Moment,
-    Record,
-    RenderOptions,
-    TableMinutes,
-    it,
-    moment,
-    render_documents,
-)
-from .summary import SummaryOptions, carries_content, clean, content_words
-from .tables import HEADINGS, ReportSentence, Tables
+from pipeline.artifacts import SCHEMA_VERSION, Session
+from pipeline.documents import italian
+from pipeline.documents.records import AUDIO_FILE, Minutes, Moment, Record, TableMinutes, it, moment
+from pipeline.documents.rendering import PACKAGED_TEMPLATES, RenderOptions, render_documents
+from pipeline.documents.summary import SummaryOptions, carries_content, clean, content_words
+from pipeline.ingest.programme import Programme
+from pipeline.storage.files import write_bytes
+from pipeline.storage.fingerprint import digest, folder_content
+from pipeline.tables import HEADINGS, ReportSentence, Tables
 
 NO_PROCESS = "senza-processo"
 NO_PROCESS_NAME = "Sessioni senza programma (processo non indicato)"
@@ -89,7 +80,8 @@ def group_by_process(sessions: Sequence[SessionInputs]) -> dict[str, list[Sessio
 def synthesis_fingerprint(sessions: Sequence[SessionInputs], options: SynthesisOptions = SynthesisOptions()) -> str:
     """Changes when any input of ``build_synthesis`` or ``render_synthesis`` changes."""
     inputs = [(s.to_dict(), t.to_dict(), p.to_dict() if p else None, m.to_dict()) for s, t, p, m in _in_order(sessions)]
-    return digest("synthesis", SYNTHESIS_VERSION, options, inputs)
+    templates = [folder_content(PACKAGED_TEMPLATES), folder_content(options.templates_dir)]
+    return digest("synthesis", SYNTHESIS_VERSION, options, inputs, templates)
 
 
 # --------------------------------------------------------------------------- the document's records
