@@ -216,10 +216,13 @@ def test_no_tables_with_a_programme_names_the_planned_ones() -> None:
     ("day", "utc", "local"), [("2021-11-22", "16:30:00", "17:30"), ("2022-05-10", "15:00:00", "17:00")]
 )
 def test_zoom_cloud_times_are_shown_in_italian_time(day: str, utc: str, local: str) -> None:
-    session = Session(session_id="cloud", kind="zoom-cloud", folder="/x", topic="t", date=day, start_time=utc)
+    session = Session(
+        session_id="cloud", kind="zoom-cloud", folder="/x", topic="t", date=day, start_time=utc, times_in_utc=True
+    )
     minutes = build_minutes(session, Transcript("it"), Tables(), None, 3600)
     assert minutes.start_time == local
-    assert any("UTC" in note for note in minutes.notes)
+    assert minutes.time_note is not None and "UTC" in minutes.time_note
+    assert not any("UTC" in note for note in minutes.notes)  # said once, in Italian
 
 
 def test_minutes_round_trip_through_json() -> None:

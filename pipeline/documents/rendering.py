@@ -50,6 +50,8 @@ class RenderOptions:
     templates_dir: Path | None = None  # an office's templates; a name not found there comes from the package
     formats: tuple[str, ...] = ("md", "html", "docx")  # any of FORMATS
     summary: SummaryOptions = field(default_factory=SummaryOptions)
+    min_presence_minutes: float = 0.0  # shorter presences are named apart from the presenti
+    attendance_times: bool = True  # print each person's first join and last leave
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.formats if f not in FORMATS]
