@@ -328,7 +328,8 @@ def verbale_opening(document: DocumentObject) -> None:
     tag(document, "if collegamenti_non_nominativi")
     para(
         document,
-        'Collegamenti con nome di dispositivo o di sala, da attribuire: {{ collegamenti_non_nominativi | join(", ") }}.',
+        "Collegamenti con nome di dispositivo o di sala, da attribuire: "
+        '{{ collegamenti_non_nominativi | join(", ") }}.',
     )
     tag(document, "endif")
     tag(document, "if presenze_brevi")
