@@ -357,6 +357,7 @@ def test_unrecognised_folder_name_falls_back_to_mtime(tmp_path: Path) -> None:
     assert session.topic == "Riunione del tavolo"
     assert session.session_id == "2022-03-04-1506-riunione-del-tavolo"
     assert any("modification time" in warning for warning in session.warnings)
+    assert session.date_source == "mtime"
 
 
 def test_meeting_saved_chat_is_read(tmp_path: Path) -> None:
@@ -403,7 +404,7 @@ def test_cloud_download_with_transcript_and_chat(tmp_path: Path) -> None:
 
     assert session.kind == "zoom-cloud"
     assert (session.date, session.start_time) == ("2021-11-22", "16:30:12")
-    assert session.times_in_utc  # Zoom's stamp is UTC; discover() makes it local
+    assert session.in_utc  # Zoom's stamp is UTC; discover() makes it local
     assert session.topic == "Tavolo povertà educativa"
     assert session.session_id == "2021-11-22-1630-tavolo-poverta-educativa"
     assert session.audio == "GMT20211122-163012_Recording.m4a"
@@ -486,6 +487,7 @@ def test_single_file_dated_by_mtime(tmp_path: Path) -> None:
     assert (session.date, session.start_time) == ("2023-05-06", "07:08:09")
     assert session.session_id == "2023-05-06-0708-intervista-nicolo"
     assert any("modification time" in warning for warning in session.warnings)
+    assert session.date_source == "mtime"
 
 
 def test_zero_length_file(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from lxml import html as lxml_html
 
-from pipeline.artifacts import Session, Transcript
+from pipeline.artifacts import DateSource, Session, Transcript
 from pipeline.documents import (
     NO_TABLES,
     PACKAGED_TEMPLATES,
@@ -217,8 +217,9 @@ def test_no_tables_with_a_programme_names_the_planned_ones() -> None:
 )
 def test_zoom_cloud_times_are_shown_in_italian_time(day: str, utc: str, local: str) -> None:
     session = Session(
-        session_id="cloud", kind="zoom-cloud", folder="/x", topic="t", date=day, start_time=utc, times_in_utc=True
-    )
+        session_id="cloud", kind="zoom-cloud", folder="/x", topic="t", date=day, start_time=utc,
+        date_source=DateSource.CLOUD,
+    )  # fmt: skip
     minutes = build_minutes(session, Transcript("it"), Tables(), None, 3600)
     assert minutes.start_time == local
     assert minutes.time_note is not None and "UTC" in minutes.time_note

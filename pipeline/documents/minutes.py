@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from pipeline.artifacts import Segment, Session, Transcript
+from pipeline.artifacts import DateSource, Segment, Session, Transcript
 from pipeline.documents import italian
 from pipeline.documents.attendance import AttendanceLists, attendance_lists
 from pipeline.documents.records import (
@@ -57,7 +57,7 @@ def build_minutes(
 ) -> Minutes:
     """The verbale's content: a pure function of the artifacts and the options."""
     duration = duration or transcript.duration
-    session = localise(session, session.timezone or DEFAULT_TIMEZONE) if session.times_in_utc else session
+    session = localise(session, session.timezone or DEFAULT_TIMEZONE) if session.in_utc else session
     when = _When.of(session, programme, duration)
     table_minutes = [_table_minutes(t, programme, options.summary) for t in tables.tables]
     speakers = _speaker_names(tables)
@@ -132,7 +132,7 @@ class _When:
         notes: list[str] = []
         start = italian.start_moment(session.date, session.start_time)
         day = start.date() if start else italian.parse_date(session.date or (programme.date if programme else None))
-        if any("modification time" in w for w in session.warnings):
+        if session.date_source == DateSource.MTIME:
             notes.append("Data e ora ricavate dalla data di modifica del file della registrazione: da verificare.")
         if programme and programme.date and session.date and programme.date != session.date:
             planned = italian.long_date(italian.parse_date(programme.date))

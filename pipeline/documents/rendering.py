@@ -31,11 +31,11 @@ from pipeline.documents.odt import markdown_to_odt
 from pipeline.documents.records import Minutes
 from pipeline.documents.summary import SummaryOptions
 from pipeline.errors import UsageError, VerbaliError
+from pipeline.locations import PACKAGED_TEMPLATES
 from pipeline.storage.files import write_bytes
 
 logger = logging.getLogger("verbali")
 
-PACKAGED_TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("md", "html", "docx", "json", "odt", "pdf")
 CONVERTED_FORMATS = ("pdf",)  # made from the DOCX by LibreOffice
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipeline.artifacts import (
+    DateSource,
     Session,
     SourceFile,
 )
@@ -27,7 +28,7 @@ from pipeline.ingest.folders import (
 from pipeline.ingest.local_time import DEFAULT_TIMEZONE, localise, time_zone
 from pipeline.ingest.names import date_from_name, parse_cloud_stamp, parse_folder_name
 from pipeline.ingest.participants import attach_attendance
-from pipeline.ingest.programme import ProgrammeError, find_programme, load_programme
+from pipeline.ingest.programme import ProgrammeError, check_programme, find_programme, load_programme
 from pipeline.ingest.zoom_cloud import _cloud_stamps, _ingest_cloud
 from pipeline.ingest.zoom_local import _ingest_local, _is_zoom_local
 
@@ -68,7 +69,9 @@ def discover(
 
 
 def _complete(session: Session, default_zone: str, participants: Path | None) -> None:
-    """Local times and the attendance register: what a session needs beyond its own files."""
+    """The programme checked, local times and the attendance register: what a session needs beyond its
+    own files, read before any expensive work."""
+    check_programme(session)
     localise(session, _programme_zone(session) or default_zone)
     attach_attendance(session, participants)
 
@@ -135,11 +138,12 @@ def _set_file_date(session: Session, path: Path) -> str:
     found = date_from_name(path.stem)
     if cloud is not None:
         session.date, session.start_time = cloud
-        session.times_in_utc = True
+        session.date_source = DateSource.CLOUD
     elif found is not None:
         session.date, session.start_time = found.date, found.start_time
     else:
         session.date, session.start_time = _mtime_date(path)
+        session.date_source = DateSource.MTIME
         session.warnings.append(_mtime_warning(path.name))
     if found is None:
         return path.stem

@@ -28,7 +28,7 @@ def time_zone(name: str) -> ZoneInfo:
 def localise(session: Session, zone_name: str) -> Session:
     """Set the session's zone; convert a UTC start (Zoom cloud) to that zone's wall clock."""
     session.timezone = zone_name
-    if not session.times_in_utc or not session.date or not session.start_time:
+    if not session.in_utc or not session.date or not session.start_time:
         return session
     try:
         utc = dt.datetime.combine(dt.date.fromisoformat(session.date), dt.time.fromisoformat(session.start_time))
@@ -38,5 +38,4 @@ def localise(session: Session, zone_name: str) -> Session:
     local = utc.astimezone(time_zone(zone_name))
     session.start_utc = utc.isoformat().replace("+00:00", "Z")
     session.date, session.start_time = local.date().isoformat(), local.time().replace(tzinfo=None).isoformat()
-    session.times_in_utc = False
     return session
