@@ -78,6 +78,38 @@ class VttCue:
     text: str
 
 
+@dataclass(frozen=True)
+class Attendee:
+    """One person in Zoom's participants report, their joins merged."""
+
+    name: str  # the display name without the organisation ("Giulia Bianchi")
+    organisation: str | None  # from "Giulia Bianchi - Coop. Il Ponte"
+    email: str | None
+    host: bool
+    guest: bool | None
+    first_join: str  # ISO date-time in the session's zone
+    last_leave: str
+    minutes: float  # time present: the union of the joins, so rejoins and second devices count once
+    joins: int
+    display_names: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """Zoom's attendance register (Reports -> Usage -> Participants -> Export) as read."""
+
+    source: str  # the report's file name
+    meeting_start: str | None  # ISO, from the report's meeting rows when present
+    meeting_end: str | None
+    attendees: list[Attendee] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Attendance:
+        data = dict(data)
+        data["attendees"] = [Attendee(**a) for a in data.get("attendees", [])]
+        return cls(**data)
+
+
 class DateSource(StrEnum):
     """Where a session's date and start time come from (what the documents branch on)."""
 
@@ -104,8 +136,16 @@ class Session:
     chat: list[ChatMessage] = field(default_factory=list)
     vtt: list[VttCue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    timezone: str | None = None  # IANA zone of date/start_time and of the attendance times
+    start_utc: str | None = None  # the UTC original of a Zoom cloud stamp, "2021-11-22T16:30:12Z"
+    attendance: Attendance | None = None  # Zoom's participants report, when there is one
     date_source: str = DateSource.NAME
     schema_version: int = SCHEMA_VERSION
+
+    @property
+    def in_utc(self) -> bool:
+        """Whether date and start time are still Zoom's UTC stamp (not yet made local by ``localise``)."""
+        return self.date_source == DateSource.CLOUD and self.start_utc is None
 
     def path_of(self, relative: str) -> Path:
         folder = Path(self.folder)
@@ -126,6 +166,8 @@ class Session:
         data["tracks"] = [ParticipantTrack(**t) for t in data.get("tracks", [])]
         data["chat"] = [ChatMessage(**m) for m in data.get("chat", [])]
         data["vtt"] = [VttCue(**c) for c in data.get("vtt", [])]
+        if data.get("attendance") is not None:
+            data["attendance"] = Attendance.from_dict(data["attendance"])
         return cls(**data)
 
 

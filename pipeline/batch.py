@@ -130,7 +130,7 @@ def _run_locked(
     engines: Engines | None,
     report: BatchReport,
 ) -> None:
-    sessions = discover(paths, report)
+    sessions = discover(paths, settings, report)
     sessions, report.waiting = settled(sessions, settle)
     with State(settings.outputs_dir / STATE_FILE) as state:
         for session in report.waiting:
@@ -161,11 +161,12 @@ def rebuild_syntheses(
         return update_syntheses(settings, state, force=force)
 
 
-def discover(paths: Sequence[Path], report: BatchReport) -> list[Session]:
+def discover(paths: Sequence[Path], settings: Settings, report: BatchReport) -> list[Session]:
     """The sessions under ``paths``; recordings that cannot be used go to the report."""
     sessions: list[Session] = []
     for path in paths:
-        for entry in ingest.discover(Path(path)):
+        found = ingest.discover(Path(path), timezone=settings.timezone, participants=settings.participants_report)
+        for entry in found:
             if isinstance(entry, NotConverted):
                 report.unconverted.append(entry)
             elif isinstance(entry, RecordingError):

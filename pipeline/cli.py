@@ -89,6 +89,19 @@ def main() -> None:
     "--settle", type=click.FloatRange(0), default=2.0, show_default=True,
     help="Seconds between two looks at the files: a session whose files change meanwhile is left for the next run.",
 )  # fmt: skip
+@click.option(
+    "--timezone", default=None, envvar="VERBALI_TIMEZONE",
+    help="Time zone of the sittings (IANA name) for cloud stamps and attendance [default: Europe/Rome].",
+)  # fmt: skip
+@click.option(
+    "--participants", "participants_report", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Zoom's participants report (CSV) for the one recording given; else participants_*.csv in its folder.",
+)  # fmt: skip
+@click.option(
+    "--min-presence", type=click.FloatRange(0), default=0.0, show_default=True,
+    help="Minutes of presence below which a person is named apart from the presenti.",
+)  # fmt: skip
+@click.option("--attendance-times/--no-attendance-times", default=True, help="Print join and leave times.")
 @click.option("--quiet", is_flag=True, help="Only problems (for cron).")
 @click.option("--verbose", is_flag=True, help="Log each stage on the terminal.")
 def run(paths: tuple[Path, ...], force: bool, settle: float, quiet: bool, verbose: bool, **options) -> None:
@@ -120,10 +133,14 @@ def _settings(options: dict, quiet: bool) -> Settings:
     )  # fmt: skip
     settings = Settings.from_environment(
         outputs_dir=options["outputs_dir"], models_dir=options["models_dir"], templates_dir=options["templates_dir"],
-        transcribe=transcribe, diarize=diarize, quiet=quiet,
+        transcribe=transcribe, diarize=diarize, quiet=quiet, timezone=options["timezone"],
+        participants_report=options["participants_report"],
     )  # fmt: skip
     formats = _formats(options["formats"])
-    render = replace(settings.render_options(), formats=formats)
+    render = replace(
+        settings.render_options(), formats=formats, min_presence_minutes=options["min_presence"],
+        attendance_times=options["attendance_times"],
+    )  # fmt: skip
     return replace(settings, render=render, synthesis=replace(settings.synthesis_options(), formats=formats))
 
 

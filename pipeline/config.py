@@ -69,9 +69,16 @@ class Settings:
     render: Any = None  # pipeline.documents.RenderOptions
     synthesis: Any = None  # pipeline.documents.synthesis.SynthesisOptions
     templates_dir: Path | None = None  # an office's templates (verbale.*, sintesi.*)
+    timezone: str = "Europe/Rome"  # IANA zone of the sittings: cloud stamps, chat and attendance times
+    participants_report: Path | None = None  # Zoom's participants report, for a run of one recording
     allow_hub: bool = False  # set when the user names a hub model
     telemetry: bool = False  # pyannote's metrics, off unless the user opts in
     quiet: bool = False
+
+    def __post_init__(self) -> None:
+        from pipeline.ingest.local_time import time_zone
+
+        time_zone(self.timezone)  # an unknown zone is refused before any work
 
     def tables_options(self) -> Any:
         return self.tables or _options("pipeline.tables", "TablesOptions")
@@ -95,6 +102,7 @@ class Settings:
                 Path(env["VERBALI_RECORDINGS"]) if env.get("VERBALI_RECORDINGS") else default_recordings_dir()
             ),
             "telemetry": env.get("VERBALI_TELEMETRY", "") == "1",
+            "timezone": env.get("VERBALI_TIMEZONE") or "Europe/Rome",
         }
         if env.get("VERBALI_TEMPLATES"):
             values["templates_dir"] = Path(env["VERBALI_TEMPLATES"])

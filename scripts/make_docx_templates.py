@@ -270,12 +270,14 @@ def build_verbale() -> DocumentObject:
     verbale_opening(document)
     verbale_tables(document)
     verbale_discussion(document)
+    verbale_signatures(document)
     verbale_appendix(document)
     return document
 
 
 def verbale_heading(document: DocumentObject) -> None:
     document.add_heading("{{ titolo }}", level=0)
+    para(document, 'Prot. n. {{ protocollo if protocollo else "________________" }}')
     para(document, Run("{{ tema }}", bold=True))
     tag(document, "if processo")
     para(document, "Percorso di coprogrammazione: ", Run("{{ processo }}", bold=True))
@@ -285,11 +287,20 @@ def verbale_heading(document: DocumentObject) -> None:
         [
             ("Data", "{% if data %}{{ giorno_settimana }} {{ data }}{% else %}non indicata{% endif %}"),
             (
-                "Orario",
-                "{% if ora_inizio %}dalle ore {{ ora_inizio }} alle ore {{ ora_fine }}{% else %}non indicato{% endif %}"
-                " (durata della registrazione: {{ durata }})",
+                "Orario della seduta",
+                "{% if ora_apertura %}dalle ore {{ ora_apertura }} alle ore {{ ora_chiusura }}"
+                "{% else %}non indicato{% endif %} (durata della registrazione: {{ durata }})",
             ),
+            ("Luogo", "{{ luogo }}"),
             ("Modalità", "{{ modalita }}"),
+            (
+                "Presidente",
+                "{{ presidente.nome or '' }}{% if presidente.qualifica %}, {{ presidente.qualifica }}{% endif %}",
+            ),
+            (
+                "Segretario verbalizzante",
+                "{{ segretario.nome or '' }}{% if segretario.qualifica %}, {{ segretario.qualifica }}{% endif %}",
+            ),
             ("Riunione Zoom", "{% if id_riunione %}{{ id_riunione }} – {% endif %}«{{ argomento_zoom }}»"),
         ],
     )
@@ -298,16 +309,39 @@ def verbale_heading(document: DocumentObject) -> None:
 def verbale_opening(document: DocumentObject) -> None:
     heading(document, "Premessa", 1)
     para(document, "{{ premessa }}")
-    heading(document, "Partecipanti", 1)
+    tag(document, "if nota_orari")
+    note(document, "{{ nota_orari }}")
+    tag(document, "endif")
+    para(document, "{{ apertura_seduta }}")
+    heading(document, "Presenti", 1)
+    bullets(
+        document,
+        "persona in presenti",
+        "{{ persona.nome }}{% if persona.organizzazione %} ({{ persona.organizzazione }}){% endif %}"
+        '{% if persona.ruolo == "organizzatore" %}, organizzatore della riunione{% endif %}'
+        "{% if mostra_orari_presenze and persona.ingresso %}: dalle {{ persona.ingresso }} alle "
+        "{{ persona.uscita }} ({{ persona.minuti }} min){% endif %}",
+    )
+    tag(document, "if not presenti")
+    para(document, "Nessun partecipante individuato automaticamente.")
+    tag(document, "endif")
+    tag(document, "if collegamenti_non_nominativi")
     para(
         document,
-        "{% if partecipanti %}Persone presenti o intervenute (dai nomi Zoom e dalla registrazione): "
-        '{{ partecipanti | join(", ") }}.{% else %}Nessun partecipante individuato automaticamente.{% endif %}',
+        "Collegamenti con nome di dispositivo o di sala, da attribuire: "
+        '{{ collegamenti_non_nominativi | join(", ") }}.',
     )
-    tag(document, "if organizzazioni")
-    para(document, 'Enti e organizzazioni menzionati: {{ organizzazioni | join(", ") }}.')
     tag(document, "endif")
-    note(document, "Elenco ricavato automaticamente dalla registrazione: da completare con il registro delle presenze.")
+    tag(document, "if presenze_brevi")
+    para(document, 'Collegati per un tempo inferiore alla soglia di presenza: {{ presenze_brevi | join(", ") }}.')
+    tag(document, "endif")
+    note(document, "{{ fonte_presenze }}")
+    tag(document, "if intervenuti")
+    para(document, 'Intervenuti: {{ intervenuti | join(", ") }}.')
+    tag(document, "endif")
+    tag(document, "if organizzazioni")
+    para(document, 'Enti e organizzazioni: {{ organizzazioni | join(", ") }}.')
+    tag(document, "endif")
     heading(document, "Ordine del giorno", 1)
     tag(document, "for punto in ordine_del_giorno")
     para(document, "{{ punto.titolo }}", style="List Number")
@@ -402,10 +436,22 @@ def verbale_appendix(document: DocumentObject) -> None:
     bullets(document, "frase in tavolo.altro", "[{{ frase.tempo.ora }}] {{ frase.testo }}")
     tag(document, "endif")
     tag(document, "endfor")
-    tag(document, "if note_tecniche")
-    heading(document, "Note tecniche dell'elaborazione", 2)
-    bullets(document, "voce in note_tecniche", "{{ voce }}")
-    tag(document, "endif")
+
+
+def verbale_signatures(document: DocumentObject) -> None:
+    para(document, "{{ chiusura_seduta }}")
+    para(document, Run("{{ formula_approvazione }}", bold=True))
+    table = document.add_table(rows=3, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for column, field_name in enumerate(("presidente", "segretario")):
+        cells = [table.rows[row].cells[column] for row in range(3)]
+        add_runs(cells[0].paragraphs[0], [Run(f"{{{{ {field_name}.ruolo }}}}", bold=True)])
+        add_runs(
+            cells[1].paragraphs[0],
+            [f"{{{{ {field_name}.nome or '' }}}}{{% if {field_name}.qualifica %}}, "
+             f"{{{{ {field_name}.qualifica }}}}{{% endif %}}"],
+        )  # fmt: skip
+        add_runs(cells[2].paragraphs[0], ["\n______________________________"])
 
 
 # --------------------------------------------------------------------------- sintesi

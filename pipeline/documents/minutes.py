@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 
 from pipeline.artifacts import DateSource, Segment, Session, Transcript
 from pipeline.documents import italian
+from pipeline.documents.attendance import AttendanceLists, attendance_lists
 from pipeline.documents.records import (
     AUDIO_FILE,
     AgendaItem,
@@ -22,17 +23,20 @@ from pipeline.documents.records import (
     HeadingSummary,
     Minutes,
     Part,
+    PresentPerson,
     Quote,
+    Signatory,
     TableMinutes,
     moment,
 )
 from pipeline.documents.rendering import RenderOptions
 from pipeline.documents.summary import SummaryOptions, carries_content, condense, tidy_spacing
+from pipeline.ingest.local_time import DEFAULT_TIMEZONE, localise
 from pipeline.ingest.programme import Programme, TablePlan
 from pipeline.tables import HEADINGS, ReportSentence, TableReport, Tables, person_of_label
-from pipeline.tables.nlp import read_yaml
 
 TRANSCRIPT_FILE = "transcript.txt"
+APPROVAL_FORMULA = "Letto, approvato e sottoscritto."
 NO_TABLES = "Nessun resoconto dei tavoli è stato individuato nella registrazione."
 DECREE = (
     "ai sensi dell'art. 55 del D.Lgs. n. 117/2017 e delle Linee guida sul rapporto tra Pubbliche "
@@ -53,9 +57,13 @@ def build_minutes(
 ) -> Minutes:
     """The verbale's content: a pure function of the artifacts and the options."""
     duration = duration or transcript.duration
+    session = localise(session, session.timezone or DEFAULT_TIMEZONE) if session.in_utc else session
     when = _When.of(session, programme, duration)
     table_minutes = [_table_minutes(t, programme, options.summary) for t in tables.tables]
     speakers = _speaker_names(tables)
+    people = attendance_lists(session, transcript, tables, programme, options.min_presence_minutes)
+    sitting = _Sitting.of(when, people)
+    chair, secretary = _signatories(programme)
     return Minutes(
         session_id=session.session_id,
         title=_title(programme),
@@ -74,9 +82,28 @@ def build_minutes(
         end_time=italian.clock(when.end),
         duration=italian.duration_words(duration),
         modality=_modality(session),
-        preamble=_preamble(session, programme, when),
-        participants=_participants(session, tables),
-        organisations=list(tables.organisations),
+        preamble=_preamble(session, programme, when, sitting),
+        participants=[p.name for p in people.present],
+        present=[PresentPerson(**dataclasses.asdict(p)) for p in people.present],
+        present_source=_present_source(session, people),
+        show_attendance_times=options.attendance_times and people.from_register,
+        speakers=[italian.spokesperson_line(p.name, p.organisation) for p in people.speakers],
+        unnamed_connections=people.devices,
+        short_presences=people.below_threshold,
+        organisations=_organisations(tables, programme, people),
+        opening_time=italian.clock(sitting.opened),
+        closing_time=italian.clock(sitting.closed),
+        opening=_opening(sitting, chair),
+        closing_statement=_closing(sitting, chair),
+        place=_place(session, programme),
+        act=_act(programme),
+        protocol=programme.protocol if programme else None,
+        chair=chair,
+        secretary=secretary,
+        signatures=[chair, secretary],
+        approval_formula=APPROVAL_FORMULA,
+        time_note=_time_note(session),
+        timezone=session.timezone or DEFAULT_TIMEZONE,
         agenda=_agenda(programme, tables),
         introduction=_part("introduzione", transcript, tables, speakers, options.summary),
         tables=table_minutes,
@@ -86,7 +113,6 @@ def build_minutes(
         closing=_part("chiusura", transcript, tables, speakers, options.summary),
         doubts=[note for t in table_minutes for note in _doubts_of(t)],
         notes=when.notes,
-        technical_notes=list(session.warnings),
         audio=AUDIO_FILE,
         transcript_file=TRANSCRIPT_FILE,
     )
@@ -104,11 +130,8 @@ class _When:
     @classmethod
     def of(cls, session: Session, programme: Programme | None, duration: float) -> _When:
         notes: list[str] = []
-        utc = session.kind == "zoom-cloud"
-        start = italian.start_moment(session.date, session.start_time, utc=utc)
+        start = italian.start_moment(session.date, session.start_time)
         day = start.date() if start else italian.parse_date(session.date or (programme.date if programme else None))
-        if utc and start:
-            notes.append("Orari convertiti in ora italiana dall'orario UTC della registrazione Zoom cloud.")
         if session.date_source == DateSource.MTIME:
             notes.append("Data e ora ricavate dalla data di modifica del file della registrazione: da verificare.")
         if programme and programme.date and session.date and programme.date != session.date:
@@ -134,9 +157,10 @@ def _modality(session: Session) -> str:
     return "telematica (registrazione fornita come file: piattaforma da verificare)"
 
 
-def _preamble(session: Session, programme: Programme | None, when: _When) -> str:
+def _preamble(session: Session, programme: Programme | None, when: _When, sitting: _Sitting) -> str:
     day = f"{italian.weekday(when.day)} {italian.long_date(when.day)}" if when.day else "non indicata"
-    hours = f", dalle ore {italian.clock(when.start)} alle ore {italian.clock(when.end)}" if when.start else ""
+    opened, closed = italian.clock(sitting.opened), italian.clock(sitting.closed)
+    hours = f", dalle ore {opened} alle ore {closed}" if opened and closed else ""
     what = "la sessione" + (f" n. {programme.session}" if programme and programme.session is not None else "")
     process = f" del percorso di coprogrammazione «{programme.process}»" if programme and programme.process else ""
     if not process:
@@ -147,27 +171,100 @@ def _preamble(session: Session, programme: Programme | None, when: _When) -> str
         promoter = f", promosso da {programme.organisation}{district}"
     theme = f", sul tema «{_theme(session, programme)}»"
     held = f"si è svolta in modalità {_modality(session)}"
-    return f"In data {day}{hours}, {held}, {what}{process}{promoter}{theme}, {DECREE}."
+    act = f", avviata con {_act(programme)}" if _act(programme) else ""
+    return f"In data {day}{hours}, {held}, {what}{process}{promoter}{theme}{act}, {DECREE}."
 
 
-def _participants(session: Session, tables: Tables) -> list[str]:
-    """Zoom names (tracks, chat, VTT) first, then the people heard in the recording; one entry each."""
-    devices = [str(d).lower() for d in read_yaml("people.yaml").get("device_prefixes", [])]
-    names = [person_of_label(p, devices) for p in session.participants] + list(tables.people)
+@dataclass(frozen=True)
+class _Sitting:
+    """When the sitting opened and closed: the participants report's meeting, else the recording."""
+
+    opened: dt.datetime | None
+    closed: dt.datetime | None
+    from_register: bool
+
+    @classmethod
+    def of(cls, when: _When, people: AttendanceLists) -> _Sitting:
+        if people.opened and people.closed:
+            return cls(people.opened, people.closed, True)
+        return cls(when.start, when.end, False)
+
+
+def _opening(sitting: _Sitting, chair: Signatory) -> str:
+    who = f"{chair.name}, in qualità di presidente," if chair.name else "Il presidente"
+    at = f"alle ore {italian.clock(sitting.opened)}" if sitting.opened else "all'ora indicata"
+    return f"{who} dichiara aperta la seduta {at} e constata la presenza dei partecipanti indicati."
+
+
+def _closing(sitting: _Sitting, chair: Signatory) -> str:
+    at = f"alle ore {italian.clock(sitting.closed)}" if sitting.closed else ""
+    who = f"{chair.name} dichiara" if chair.name else "il presidente dichiara"
+    return f"Esauriti gli interventi, {who} chiusa la seduta {at}".rstrip() + "."
+
+
+def _signatories(programme: Programme | None) -> tuple[Signatory, Signatory]:
+    chair = programme.chair if programme else None
+    secretary = programme.secretary if programme else None
+    return (
+        Signatory("Il Presidente", chair.name if chair else None, chair.title if chair else None),
+        Signatory("Il Segretario verbalizzante", secretary.name if secretary else None,
+                  secretary.title if secretary else None),
+    )  # fmt: skip
+
+
+def _place(session: Session, programme: Programme | None) -> str:
+    if programme and programme.place:
+        return programme.place
+    if session.kind in ("zoom-local", "zoom-cloud"):
+        return "in videoconferenza, su piattaforma Zoom"
+    return "in videoconferenza (piattaforma da verificare)"
+
+
+def _act(programme: Programme | None) -> str | None:
+    """``avviso pubblico n. 12/2021 del 15 ottobre 2021`` from the programme's ``atto``."""
+    act = programme.act if programme else None
+    if act is None:
+        return None
+    if act.text:
+        return act.text
+    parts = [act.kind or "l'atto"]
+    if act.number:
+        parts.append(f"n. {act.number}")
+    if act.date:
+        parts.append(f"del {italian.long_date(italian.parse_date(act.date))}")
+    if act.subject:
+        parts.append(f"(«{act.subject}»)")
+    return " ".join(parts)
+
+
+def _time_note(session: Session) -> str | None:
+    zone = session.timezone or DEFAULT_TIMEZONE
+    local = "ora italiana" if zone == DEFAULT_TIMEZONE else f"ora locale ({zone})"
+    if session.start_utc:
+        return f"Orari in {local}, convertiti dall'ora UTC indicata da Zoom per la registrazione in cloud."
+    if zone != DEFAULT_TIMEZONE:
+        return f"Orari in {local}."
+    return None
+
+
+def _present_source(session: Session, people: AttendanceLists) -> str:
+    if people.from_register and session.attendance is not None:
+        return f"Presenze dal registro dei partecipanti esportato da Zoom ({session.attendance.source})."
+    return (
+        "Elenco ricavato dalla registrazione (nomi dei collegamenti Zoom e voci riconosciute): "
+        "non sostituisce il registro delle presenze."
+    )
+
+
+def _organisations(tables: Tables, programme: Programme | None, people: AttendanceLists) -> list[str]:
+    """Organisations named in the session, in the programme's spelling where it names them."""
+    planned = [p.organisation for p in programme.tables if p.organisation] if programme else []
+    found = [*planned, *(p.organisation for p in people.present if p.organisation), *tables.organisations]
     kept: list[str] = []
-    for name in (n.strip() for n in names if n and n.strip()):
-        same = next((i for i, k in enumerate(kept) if _same_person(name, k)), None)
-        if same is None:
+    for name in found:
+        if name and not any(_similar(name, k) for k in kept):
             kept.append(name)
-        elif len(name) > len(kept[same]):  # "Elena Rinaldi" rather than "Elena"
-            kept[same] = name
     return kept
-
-
-def _same_person(name: str, other: str) -> bool:
-    """Equal, or one is a word of the other ("Elena" and "Elena Rinaldi", "Riva" and "Laura Riva")."""
-    a, b = name.casefold(), other.casefold()
-    return a == b or a in b.split() or b in a.split()
 
 
 def _agenda(programme: Programme | None, tables: Tables) -> list[AgendaItem]:
@@ -209,7 +306,7 @@ def _missing_tables(tables: Tables, programme: Programme | None) -> list[str]:
 def _table_minutes(report: TableReport, programme: Programme | None, options: SummaryOptions) -> TableMinutes:
     plan = programme.table(report.table_number) if programme and report.table_number is not None else None
     name, organisation, notes = _spokesperson(report, plan)
-    theme = report.theme or (plan.theme if plan else None)
+    theme = (plan.theme if plan else None) or report.theme
     headings = [_heading(key, report.sentences, options) for key in HEADINGS]
     if report.doubtful:
         notes.insert(0, f"Attribuzione del resoconto incerta (affidabilità {italian.percent(report.confidence)}).")
@@ -239,12 +336,12 @@ def _spokesperson(report: TableReport, plan: TablePlan | None) -> tuple[str | No
     planned_organisation = plan.organisation if plan else None
     notes: list[str] = []
     name = heard or planned
-    if heard and planned:
-        if _similar(heard, planned):
-            name = planned
-        else:
-            notes.append(f"Il programma indicava come portavoce {planned}.")
     organisation = heard_organisation or planned_organisation
+    if planned and (heard is None or _similar(heard, planned)):
+        # the programme is the authority: what was heard only finds the match
+        name, organisation = planned, planned_organisation or heard_organisation
+    elif heard and planned:
+        notes.append(f"Il programma indicava come portavoce {planned}.")
     if heard_organisation and planned_organisation and _similar(heard_organisation, planned_organisation):
         organisation = planned_organisation
     if name is None:

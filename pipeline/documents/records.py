@@ -132,6 +132,28 @@ class AgendaItem(Record):
 
 
 @dataclass(frozen=True)
+class PresentPerson(Record):
+    """A line of the *presenti*: from Zoom's participants report, or from the recording."""
+
+    name: str = field(metadata=it("nome"))
+    organisation: str | None = field(metadata=it("organizzazione"))
+    role: str = field(metadata=it("ruolo"))  # organizzatore | partecipante | ospite
+    first_join: str | None = field(metadata=it("ingresso"))  # "17:24", local time
+    last_leave: str | None = field(metadata=it("uscita"))
+    minutes: int | None = field(metadata=it("minuti"))
+    spoke: bool = field(metadata=it("intervenuto"))
+
+
+@dataclass(frozen=True)
+class Signatory(Record):
+    """Who signs the verbale: the chair and the minute-taker, named by the programme or left blank."""
+
+    role: str = field(metadata=it("ruolo"))  # "Il Presidente", "Il Segretario verbalizzante"
+    name: str | None = field(metadata=it("nome"))
+    title: str | None = field(metadata=it("qualifica"))
+
+
+@dataclass(frozen=True)
 class Minutes(Record):
     """Everything a verbale template needs; ``to_dict()`` gives the template fields."""
 
@@ -154,7 +176,26 @@ class Minutes(Record):
     modality: str = field(metadata=it("modalita"))
     preamble: str = field(metadata=it("premessa"))
     participants: list[str] = field(metadata=it("partecipanti"))
+    present: list[PresentPerson] = field(metadata=it("presenti"))
+    present_source: str = field(metadata=it("fonte_presenze"))
+    show_attendance_times: bool = field(metadata=it("mostra_orari_presenze"))
+    speakers: list[str] = field(metadata=it("intervenuti"))
+    unnamed_connections: list[str] = field(metadata=it("collegamenti_non_nominativi"))
+    short_presences: list[str] = field(metadata=it("presenze_brevi"))
     organisations: list[str] = field(metadata=it("organizzazioni"))
+    opening_time: str | None = field(metadata=it("ora_apertura"))
+    closing_time: str | None = field(metadata=it("ora_chiusura"))
+    opening: str = field(metadata=it("apertura_seduta"))
+    closing_statement: str = field(metadata=it("chiusura_seduta"))
+    place: str = field(metadata=it("luogo"))
+    act: str | None = field(metadata=it("atto"))
+    protocol: str | None = field(metadata=it("protocollo"))
+    chair: Signatory = field(metadata=it("presidente"))
+    secretary: Signatory = field(metadata=it("segretario"))
+    signatures: list[Signatory] = field(metadata=it("firme"))
+    approval_formula: str = field(metadata=it("formula_approvazione"))
+    time_note: str | None = field(metadata=it("nota_orari"))
+    timezone: str = field(metadata=it("fuso_orario"))
     agenda: list[AgendaItem] = field(metadata=it("ordine_del_giorno"))
     introduction: Part | None = field(metadata=it("introduzione"))
     tables: list[TableMinutes] = field(metadata=it("tavoli"))
@@ -164,7 +205,6 @@ class Minutes(Record):
     closing: Part | None = field(metadata=it("chiusura"))
     doubts: list[str] = field(metadata=it("parti_dubbie"))
     notes: list[str] = field(metadata=it("avvisi"))
-    technical_notes: list[str] = field(metadata=it("note_tecniche"))
     audio: str = field(metadata=it("audio"))
     transcript_file: str = field(metadata=it("trascrizione"))
     schema_version: int = field(default=SCHEMA_VERSION, metadata=it("schema_version"))

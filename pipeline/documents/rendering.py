@@ -1,8 +1,9 @@
 """Rendering a document's records through templates.
 
-Markdown and HTML come from the Jinja2 templates, DOCX from a Word template (docxtpl), taking an
-office's own template from ``RenderOptions.templates_dir`` where there is one and the packaged one
-otherwise; ODT and PDF come from the DOCX through LibreOffice when ``soffice`` is installed.
+Markdown and HTML come from the Jinja2 templates, DOCX from a Word template (docxtpl), ODT from the
+Markdown template's text through odfdo (``odt.py``), taking an office's own template from
+``RenderOptions.templates_dir`` where there is one and the packaged one otherwise; PDF comes from
+the DOCX through LibreOffice when ``soffice`` is installed.
 Templates run with ``StrictUndefined``: a field that does not exist is an error naming the template,
 the line and the field (``TemplateError``).
 """
@@ -26,6 +27,7 @@ from typing import Any
 import jinja2
 
 from pipeline.documents import italian
+from pipeline.documents.odt import markdown_to_odt
 from pipeline.documents.records import Minutes
 from pipeline.documents.summary import SummaryOptions
 from pipeline.errors import UsageError, VerbaliError
@@ -35,7 +37,7 @@ from pipeline.storage.files import write_bytes
 logger = logging.getLogger("verbali")
 
 FORMATS = ("md", "html", "docx", "json", "odt", "pdf")
-CONVERTED_FORMATS = ("odt", "pdf")  # made from the DOCX by LibreOffice
+CONVERTED_FORMATS = ("pdf",)  # made from the DOCX by LibreOffice
 
 
 SOFFICE_TIMEOUT = 180  # seconds; a first start of LibreOffice builds its profile
@@ -50,6 +52,8 @@ class RenderOptions:
     templates_dir: Path | None = None  # an office's templates; a name not found there comes from the package
     formats: tuple[str, ...] = ("md", "html", "docx")  # any of FORMATS
     summary: SummaryOptions = field(default_factory=SummaryOptions)
+    min_presence_minutes: float = 0.0  # shorter presences are named apart from the presenti
+    attendance_times: bool = True  # print each person's first join and last leave
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.formats if f not in FORMATS]
@@ -80,6 +84,8 @@ def render_documents(stem: str, context: dict[str, Any], options: RenderOptions)
     for fmt in options.formats:
         if fmt in ("md", "html"):
             documents[f"{stem}.{fmt}"] = render_text(f"{stem}.{fmt}.j2", context, options.templates_dir).encode()
+        elif fmt == "odt":
+            documents[f"{stem}.odt"] = render_odt(stem, context, options.templates_dir)
         elif fmt == "json":
             documents[f"{stem}.json"] = (_json(context) + "\n").encode()
     if "docx" in options.formats or set(CONVERTED_FORMATS) & set(options.formats):
@@ -88,6 +94,14 @@ def render_documents(stem: str, context: dict[str, Any], options: RenderOptions)
             documents[f"{stem}.docx"] = docx
         documents.update(convert_with_libreoffice(stem, docx, [f for f in options.formats if f in CONVERTED_FORMATS]))
     return documents
+
+
+def render_odt(stem: str, context: dict[str, Any], templates_dir: Path | None) -> bytes:
+    """ODT from the Markdown template's text, in the office's ``<stem>.odt`` styles when it has one."""
+    markdown = render_text(f"{stem}.md.j2", context, templates_dir)
+    office_styles = templates_dir / f"{stem}.odt" if templates_dir else None
+    template = office_styles if office_styles and office_styles.is_file() else None
+    return stable_zip(markdown_to_odt(markdown, template, title=str(context.get("titolo") or stem)))
 
 
 def _json(context: dict[str, Any]) -> str:
@@ -210,7 +224,8 @@ def stable_zip(data: bytes) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
+            # ODF wants its "mimetype" entry stored uncompressed (and first, as the source has it)
+            fixed.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
             target.writestr(fixed, source.read(info.filename))
     return buffer.getvalue()
 

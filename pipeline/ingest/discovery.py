@@ -11,7 +11,7 @@ from pipeline.artifacts import (
     Session,
     SourceFile,
 )
-from pipeline.errors import NotConverted, RecordingError
+from pipeline.errors import NotConverted, RecordingError, UsageError
 from pipeline.ingest.folders import (
     EMPTY_FILE,
     NO_RECORDINGS,
@@ -24,10 +24,11 @@ from pipeline.ingest.folders import (
     _media_role,
     _mtime_date,
     _mtime_warning,
-    _utc_warning,
 )
+from pipeline.ingest.local_time import DEFAULT_TIMEZONE, localise, time_zone
 from pipeline.ingest.names import date_from_name, parse_cloud_stamp, parse_folder_name
-from pipeline.ingest.programme import check_programme
+from pipeline.ingest.participants import attach_attendance
+from pipeline.ingest.programme import ProgrammeError, check_programme, find_programme, load_programme
 from pipeline.ingest.zoom_cloud import _cloud_stamps, _ingest_cloud
 from pipeline.ingest.zoom_local import _ingest_local, _is_zoom_local
 
@@ -37,27 +38,55 @@ MAX_DISCOVERY_DEPTH = 3  # recordings/<year>/<month>/<session folder>
 T = TypeVar("T")
 
 
-def discover(path: Path) -> list[Session | RecordingError]:
+def discover(
+    path: Path, *, timezone: str = DEFAULT_TIMEZONE, participants: Path | None = None
+) -> list[Session | RecordingError]:
     """Every recording under ``path``: a session folder, a media file, or a folder of them.
 
     Unusable recordings come back as their ``RecordingError`` so the caller can report them
-    and go on; a path with no recordings at all raises ``RecordingError``.
+    and go on; a path with no recordings at all raises ``RecordingError``. Times are made local
+    to ``timezone`` (or the programme's ``fuso_orario``); Zoom's participants report is read
+    from each session folder, or from ``participants`` when ``path`` holds one recording.
     """
     path = Path(path)
     if not path.exists():
         raise RecordingError(path, "no such file or folder")
+    time_zone(timezone)
     if path.is_file():
         if not (_is_media(path) or _is_placeholder(path)):
             raise RecordingError(path, "not an audio or video file")
-        found = [_attempt(ingest_file, path)]
+        entries = [_attempt(ingest_file, path)]
     elif not _contains_recordings(path, depth=0):
         raise RecordingError(path, NO_RECORDINGS)
     else:
-        found = _with_unique_ids(sorted(_discover_folder(path, depth=0), key=_sort_key))
-    for entry in found:
-        if isinstance(entry, Session):
-            check_programme(entry)
-    return found
+        entries = _with_unique_ids(sorted(_discover_folder(path, depth=0), key=_sort_key))
+    sessions = [entry for entry in entries if isinstance(entry, Session)]
+    if participants is not None and len(sessions) != 1:
+        raise UsageError(f"--participants names one report, but {path} holds {len(sessions)} recordings")
+    for session in sessions:
+        _complete(session, timezone, participants)
+    return entries
+
+
+def _complete(session: Session, default_zone: str, participants: Path | None) -> None:
+    """The programme checked, local times and the attendance register: what a session needs beyond its
+    own files, read before any expensive work."""
+    check_programme(session)
+    localise(session, _programme_zone(session) or default_zone)
+    attach_attendance(session, participants)
+
+
+def _programme_zone(session: Session) -> str | None:
+    found = find_programme(Path(session.folder))
+    if found is None:
+        return None
+    try:
+        zone = load_programme(found).timezone
+    except ProgrammeError:
+        return None  # reported where the programme is read
+    if zone is not None:
+        time_zone(zone)
+    return zone
 
 
 def ingest_folder(folder: Path) -> Session:
@@ -110,7 +139,6 @@ def _set_file_date(session: Session, path: Path) -> str:
     if cloud is not None:
         session.date, session.start_time = cloud
         session.date_source = DateSource.CLOUD
-        session.warnings.append(_utc_warning(session.start_time))
     elif found is not None:
         session.date, session.start_time = found.date, found.start_time
     else:

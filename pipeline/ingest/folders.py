@@ -144,7 +144,3 @@ def _mtime_warning(file: str, folder_name: str | None = None) -> str:
         else "no date in the file name"
     )
     return f"{reason}: date and time are the modification time of {file}"
-
-
-def _utc_warning(start_time: str | None) -> str:
-    return f"start time {start_time} is UTC (Zoom cloud GMT stamp), not local time"

@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -28,7 +29,12 @@ from pipeline.artifacts import Session
 from pipeline.errors import VerbaliError
 
 PROGRAMME_NAMES = ("programma.yaml", "programma.yml", "programme.yaml")
-_TOP_KEYS = {"processo", "ente", "distretto", "sessione", "tema", "data", "tavoli"}
+_TOP_KEYS = {
+    "processo", "ente", "distretto", "sessione", "tema", "data", "tavoli",
+    "presidente", "segretario", "luogo", "atto", "protocollo", "fuso_orario",
+}  # fmt: skip
+_OFFICIAL_KEYS = {"nome", "qualifica"}
+_ACT_KEYS = {"tipo", "numero", "data", "oggetto"}
 _TABLE_KEYS = {"numero", "tema", "portavoce", "organizzazione"}
 
 
@@ -60,6 +66,33 @@ class TablePlan:
 
 
 @dataclass(frozen=True)
+class Official:
+    """Who chaired the sitting or took the minutes, as the office names them."""
+
+    name: str
+    title: str | None = None  # "Responsabile dell'Ufficio di Piano"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"nome": self.name, "qualifica": self.title}
+
+
+@dataclass(frozen=True)
+class Act:
+    """The act that started the procedure: an avviso or a determina, its number and date."""
+
+    kind: str | None = None  # "avviso pubblico", "determinazione dirigenziale"
+    number: str | None = None
+    date: str | None = None  # ISO
+    subject: str | None = None
+    text: str | None = None  # the office's own wording, when given as one text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tipo": self.kind, "numero": self.number, "data": self.date, "oggetto": self.subject, "testo": self.text,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Programme:
     process: str | None = None
     organisation: str | None = None  # the "ente" that runs the process
@@ -68,6 +101,12 @@ class Programme:
     theme: str | None = None
     date: str | None = None  # ISO "YYYY-MM-DD"
     tables: tuple[TablePlan, ...] = field(default_factory=tuple)
+    chair: Official | None = None  # presidente (or RUP)
+    secretary: Official | None = None  # segretario verbalizzante
+    place: str | None = None  # luogo: for an online sitting, the platform
+    act: Act | None = None
+    protocol: str | None = None  # protocollo, when the office numbers the verbale beforehand
+    timezone: str | None = None  # fuso_orario, IANA name
 
     def table(self, number: int) -> TablePlan | None:
         return next((t for t in self.tables if t.number == number), None)
@@ -85,6 +124,12 @@ class Programme:
             "tema": self.theme,
             "data": self.date,
             "tavoli": [t.to_dict() for t in self.tables],
+            "presidente": self.chair.to_dict() if self.chair else None,
+            "segretario": self.secretary.to_dict() if self.secretary else None,
+            "luogo": self.place,
+            "atto": self.act.to_dict() if self.act else None,
+            "protocollo": self.protocol,
+            "fuso_orario": self.timezone,
         }
 
     @classmethod
@@ -103,6 +148,12 @@ class Programme:
             theme=_text(data, "tema", source),
             date=_date(data.get("data"), source),
             tables=_tables(data.get("tavoli"), source),
+            chair=_official(data.get("presidente"), "presidente", source),
+            secretary=_official(data.get("segretario"), "segretario", source),
+            place=_text(data, "luogo", source),
+            act=_act(data.get("atto"), source),
+            protocol=_text(data, "protocollo", source),
+            timezone=_zone(data.get("fuso_orario"), source),
         )
 
 
@@ -114,6 +165,51 @@ def _text(data: dict[str, Any], key: str, source: object, where: str = "") -> st
         raise ProgrammeError(source, f"{where}{key!r} should be text, not a {type(value).__name__}")
     text = str(value).strip()
     return text or None
+
+
+def _official(value: Any, key: str, source: object) -> Official | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Official(value.strip()) if value.strip() else None
+    if not isinstance(value, dict):
+        raise ProgrammeError(source, f"{key!r} should be a name or {{nome: ..., qualifica: ...}}")
+    unknown = sorted(set(map(str, value)) - _OFFICIAL_KEYS)
+    if unknown:
+        raise ProgrammeError(source, f"{key}: unknown key {unknown[0]!r} (known: nome, qualifica)")
+    name = _text(value, "nome", source, f"{key}: ")
+    if name is None:
+        raise ProgrammeError(source, f"{key}: 'nome' is missing")
+    return Official(name, _text(value, "qualifica", source, f"{key}: "))
+
+
+def _act(value: Any, source: object) -> Act | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Act(text=value.strip()) if value.strip() else None
+    if not isinstance(value, dict):
+        raise ProgrammeError(source, "'atto' should be a text or {tipo: ..., numero: ..., data: ...}")
+    unknown = sorted(set(map(str, value)) - _ACT_KEYS)
+    if unknown:
+        raise ProgrammeError(source, f"atto: unknown key {unknown[0]!r} (known: {', '.join(sorted(_ACT_KEYS))})")
+    return Act(
+        kind=_text(value, "tipo", source, "atto: "),
+        number=_text(value, "numero", source, "atto: "),
+        date=_date(value.get("data"), source),
+        subject=_text(value, "oggetto", source, "atto: "),
+    )
+
+
+def _zone(value: Any, source: object) -> str | None:
+    if value is None:
+        return None
+    name = str(value).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ProgrammeError(source, f"'fuso_orario' {name!r} is not a time zone such as Europe/Rome") from None
+    return name
 
 
 def _session(value: Any, source: object) -> int | str | None:

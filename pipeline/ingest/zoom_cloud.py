@@ -25,7 +25,6 @@ from pipeline.ingest.folders import (
     _read_first_chat,
     _session_files,
     _source_files,
-    _utc_warning,
 )
 from pipeline.ingest.names import _CLOUD_STAMP, parse_cloud_stamp
 from pipeline.ingest.zoom_local import _pick_audio
@@ -85,7 +84,7 @@ def _ingest_cloud(folder: Path, stamp: str, dedicated: bool) -> Session:
         files=_source_files(folder, files),
         chat=_read_first_chat(folder, files, warnings),
         vtt=_read_first_vtt(folder, files, warnings),
-        warnings=[_utc_warning(start_time), *warnings],
+        warnings=warnings,
     )
     return _finish(session)
 
