@@ -87,6 +87,8 @@ def main() -> None:
 )  # fmt: skip
 @click.option("--quiet", is_flag=True, help="Only problems (for cron).")
 @click.option("--verbose", is_flag=True, help="Log each stage on the terminal.")
+@click.option("--broker", envvar="VERBALI_BROKER", help="Queue one job per session for workers (docs/workers.md).")
+@click.option("--wait", is_flag=True, help="With --broker: wait for the jobs and report as a local run does.")
 def run(paths: tuple[Path, ...], force: bool, settle: float, quiet: bool, verbose: bool, **options) -> None:
     """Process recordings (default: the recordings/ folder) into outputs/<session-id>/.
 
@@ -96,6 +98,11 @@ def run(paths: tuple[Path, ...], force: bool, settle: float, quiet: bool, verbos
     try:
         settings = _settings(options, quiet)
         _configure_logging(settings.outputs_dir, quiet, verbose)
+        if options["broker"]:
+            from pipeline.workers.cli import run_on_workers
+
+            sys.exit(run_on_workers(paths or (settings.recordings_dir,), settings, options["broker"],
+                                    wait=options["wait"], force=force, settle=settle, quiet=quiet))  # fmt: skip
         with _exclusive(settings.outputs_dir):
             sessions, problems, unconverted = _discover(paths or (settings.recordings_dir,))
             sessions, waiting = _settled(sessions, settle)
@@ -270,8 +277,13 @@ def sintesi(outputs_dir: Path, templates_dir: Path | None, formats: str, force: 
 
 @main.command()
 @click.option("--out", "outputs_dir", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True)
-def status(outputs_dir: Path) -> None:
+@click.option("--broker", envvar="VERBALI_BROKER", help="Also the workers' jobs: queued, running where, finished.")
+def status(outputs_dir: Path, broker: str | None) -> None:
     """Show what has been processed, when, how it ended, and hand-edited files kept."""
+    if broker:
+        from pipeline.workers.cli import show_jobs
+
+        show_jobs(broker, outputs_dir)
     database = outputs_dir / STATE_FILE
     if not database.exists():
         _fail(VerbaliError(f"{outputs_dir}: nothing processed yet (no {STATE_FILE})"))
@@ -331,3 +343,8 @@ def install_models(names: tuple[str, ...], models_dir: Path, hf_token: str | Non
             console.print(f"[green]ok[/green] {spec.name} -> {target}", highlight=False)
     except VerbaliError as error:
         _fail(error)
+
+
+from pipeline.workers.cli import worker  # noqa: E402 -- a command of its own package
+
+main.add_command(worker)
