@@ -29,24 +29,72 @@ FAST = ("--diarization", "none")  # for the tests about delivery, not about the 
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, redis_server):
     base = tmp_path_factory.mktemp("workers")
     root = base / "shared"
     (root / "recordings").mkdir(parents=True)
-    redis = RedisServer(base / "redis")
-    redis.start()
     workers = {
-        name: WorkerProcess(f"{name}@test", redis.url, root, base / f"{name}.log").start()
+        name: WorkerProcess(f"{name}@test", redis_server.url, root, base / f"{name}.log").start()
         for name in ("cpu-a", "cpu-b")
     }
     try:
         for worker in workers.values():
             worker.wait_ready()
-        yield Cluster(root, redis, workers)
+        yield Cluster(root, redis_server, workers)
     finally:
         for worker in workers.values():
             worker.stop()
-        redis.stop()
+
+
+def test_the_session_lock_admits_one_worker_and_outlives_a_dead_one_by_its_ttl(redis_server):
+    from pipeline.workers.book import connect
+    from pipeline.workers.locks import SessionBusy, SessionLock
+
+    client = connect(redis_server.url)
+    with SessionLock(client, "s1", "worker-a", ttl=1.0):
+        time.sleep(2.5)  # renewed every third of its life: still held after twice its ttl
+        with pytest.raises(SessionBusy, match="being processed by worker-a"), SessionLock(client, "s1", "b", 1.0):
+            pass
+    with SessionLock(client, "s1", "worker-b", ttl=1.0):  # released at the end
+        pass
+    client.lock("verbali:lock:s2", timeout=1.0).acquire(token="dead-worker|x")  # never renewed, never released
+    with pytest.raises(SessionBusy, match="dead-worker"), SessionLock(client, "s2", "worker-b", 1.0):
+        pass
+    time.sleep(1.2)
+    with SessionLock(client, "s2", "worker-b", ttl=1.0):
+        pass
+
+
+def test_a_job_spec_survives_the_message_and_pins_its_models(tmp_path):
+    from pipeline.config import Settings
+    from pipeline.errors import ModelUnavailable, UsageError
+    from pipeline.workers.jobs import JobSpec, SharedPaths, build_spec, check_models, settings_for
+
+    clip = tmp_path / "recordings" / "2024-01-02 10.00 prova.wav"
+    clip.parent.mkdir()
+    shutil.copy(CLIPS / "leopard_test_it.wav", clip)
+    [session] = ingest.discover(clip)
+    settings = Settings(models_dir=MODELS, outputs_dir=tmp_path / "out", transcribe=TranscribeOptions(beam_size=2))
+    spec = build_spec(session, settings, SharedPaths(tmp_path))
+    again = JobSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
+    assert again == spec and again.identity == spec.identity
+    assert spec.recording == "recordings/2024-01-02 10.00 prova.wav" and spec.outputs == "out"
+    assert len(spec.models["whisper-base"]) == 4, "every file's sha256"
+    elsewhere = settings_for(again, SharedPaths(tmp_path / "mnt"), MODELS)
+    assert elsewhere.transcribe == settings.transcribe and elsewhere.outputs_dir == tmp_path / "mnt" / "out"
+    check_models(spec, MODELS)
+    with pytest.raises(ModelUnavailable, match="differs from the submitter"):
+        check_models(replace(spec, models={"whisper-base": ["0" * 64] * 4}), MODELS)
+    with pytest.raises(UsageError, match="outside the shared root"):
+        build_spec(session, settings, SharedPaths(tmp_path / "elsewhere"))
 
 
 class Cluster:
@@ -210,6 +258,8 @@ def test_bad_input_fails_once_with_the_local_error_and_other_jobs_go_on(cluster)
     recordings = cluster.folder("bad")
     (recordings / "2024-07-01 10.00 rotta.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt garbage" * 64)
     shutil.copy(CLIPS / "cheetah_test_it_norm.wav", recordings / "2024-07-02 10.00 buona.wav")
+    model_test = cluster.folder("bad-model") / "2024-07-04 10.00 modello.wav"
+    shutil.copy(CLIPS / "cheetah_test_it_norm.wav", model_test)
     vanishing = recordings / "2024-07-03 10.00 sparita.wav"
     shutil.copy(CLIPS / "leopard_test_it.wav", vanishing)
 
@@ -218,12 +268,11 @@ def test_bad_input_fails_once_with_the_local_error_and_other_jobs_go_on(cluster)
     vanishing.unlink()  # after discovery, before a worker sees it
     jobs = submit(app, book, list(sessions.values()), settings, options, "cpu")
     unknown = replace(settings, transcribe=TranscribeOptions(model="whisper-nonexistent"))
-    jobs += submit(app, book, [sessions["2024-07-02-1000-buona"]], unknown, options, "cpu")
-    records = {r.session_id + (":unknown" if r.job_id == jobs[-1].job_id else ""): r
-               for r in finished(cluster, [j.job_id for j in jobs])}  # fmt: skip
+    jobs += submit(app, book, ingest.discover(model_test), unknown, options, "cpu")
+    records = {r.session_id: r for r in finished(cluster, [j.job_id for j in jobs])}
 
     assert records["2024-07-02-1000-buona"].state == "done", "other jobs go on"
-    assert all(len(r.attempts) == 1 for r in records.values() if r.state == "failed"), "bad input: no retry"
+    assert all(len(r.attempts) == 1 for r in records.values()), "bad input is not retried"
     vanished = records["2024-07-03-1000-sparita"]
     assert vanished.state == "failed"
     assert f"{vanishing}: no such file or folder on worker" in vanished.detail
@@ -236,8 +285,8 @@ def test_bad_input_fails_once_with_the_local_error_and_other_jobs_go_on(cluster)
     corrupt = records["2024-07-01-1000-rotta"]
     assert corrupt.state == "failed" and local_error == f"error: {corrupt.session_id}: {corrupt.detail}"
 
-    local = verbali("run", "recordings/bad/2024-07-02 10.00 buona.wav", "--out", "out-bad-local", "--settle", "0",
-                    "--model", "whisper-nonexistent", cwd=cluster.root)  # fmt: skip
+    local = verbali("run", str(model_test), "--out", "out-bad-local", "--settle", "0", "--model", "whisper-nonexistent",
+                    "--diarization", "none", cwd=cluster.root)  # fmt: skip
     local_error = next(line for line in local.stderr.splitlines() if line.startswith("error:"))
-    assert records["2024-07-02-1000-buona:unknown"].state == "failed"
-    assert local_error.removeprefix("error: ") in records["2024-07-02-1000-buona:unknown"].detail
+    assert records["2024-07-04-1000-modello"].state == "failed"
+    assert local_error == f"error: 2024-07-04-1000-modello: {records['2024-07-04-1000-modello'].detail}"
