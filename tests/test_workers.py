@@ -289,4 +289,4 @@ def test_bad_input_fails_once_with_the_local_error_and_other_jobs_go_on(cluster)
                     "--diarization", "none", cwd=cluster.root)  # fmt: skip
     local_error = next(line for line in local.stderr.splitlines() if line.startswith("error:"))
     assert records["2024-07-04-1000-modello"].state == "failed"
-    assert local_error == f"error: 2024-07-04-1000-modello: {records['2024-07-04-1000-modello'].detail}"
+    assert local_error == f"error: {records['2024-07-04-1000-modello'].detail}"

@@ -71,8 +71,9 @@ def worker(
 def run_on_workers(
     paths: tuple[Path, ...], settings: Settings, broker: str, *, wait: bool, force: bool, settle: float, quiet: bool
 ) -> int:
-    """Submit one job per session; with ``wait``, report like a local run. Returns the exit code."""
-    from pipeline.cli import _discover, _report, _settled, console
+    """Submit one job per session; with ``wait``, report as a local run does. Returns the exit code."""
+    from pipeline.batch import BatchReport, discover, settled
+    from pipeline.cli import _report, console
     from pipeline.workers.app import make_app
     from pipeline.workers.book import JobBook, JobRecord, connect
     from pipeline.workers.coordinator import record_finished
@@ -82,20 +83,21 @@ def run_on_workers(
     from pipeline.workers.submit import submit, wait_for
 
     options = QueueOptions.from_environment(broker=broker)
-    app = make_app(options)
-    book = JobBook(connect(broker))
-    sessions, problems, unconverted = _discover(paths)
-    sessions, waiting = _settled(sessions, settle)
-    queue = choose_queue(app)
-    submitted = submit(app, book, sessions, settings, options, queue, force=force)
+    app, book, report = make_app(options), JobBook(connect(broker)), BatchReport()
+    try:
+        sessions, report.waiting = settled(discover(paths or (settings.recordings_dir,), report), settle)
+        submitted = submit(app, book, sessions, settings, options, choose_queue(app), force=force)
+    except VerbaliError as error:
+        report.error = error
+        _report(report, quiet)
+        return report.exit_code
     for job in submitted:
-        verb = "queued" if job.new else "already queued"
         if not quiet:
+            verb = "queued" if job.new else "already queued"
             console.print(f"{verb} {job.session_id} -> job {job.job_id} ({job.queue})", highlight=False)
-    waits = [*unconverted, *(f"{s.folder}: files still being written" for s in waiting)]
     if not wait:
-        _report([], problems, waits, quiet=True)
-        return 1 if problems else 0
+        _report(report, quiet=True)  # problems and what waits; the jobs' outcome is for `verbali status`
+        return report.exit_code
 
     def show(record: JobRecord) -> None:
         if not quiet and not record.is_finished:
@@ -103,13 +105,10 @@ def run_on_workers(
             console.print(f"{record.state} {record.session_id}{where}", highlight=False)
 
     records = wait_for(book, [job.job_id for job in submitted], show)
-    syntheses = record_finished(book, records, settings, SharedPaths(options.shared_root))
-    if syntheses and not quiet:
-        console.print(f"sintesi: {', '.join(sorted({str(p.parent) for p in syntheses}))}", highlight=False)
-    results = [from_dict(r.result) for r in records if r.result]
-    _report(results, problems, waits, quiet)
-    failed = len(problems) + sum(not r.ok for r in results)
-    return 1 if failed or (not results and waits) else 0
+    report.syntheses = record_finished(book, records, settings, SharedPaths(options.shared_root))
+    report.results = [from_dict(r.result) for r in records if r.result]
+    _report(report, quiet)
+    return report.exit_code
 
 
 # --------------------------------------------------------------------------- verbali status --broker

@@ -17,7 +17,7 @@ from filelock import FileLock
 
 from pipeline.config import Settings
 from pipeline.runner import update_syntheses
-from pipeline.state import State
+from pipeline.storage.state import State
 from pipeline.workers.book import JobBook, JobRecord
 from pipeline.workers.jobs import SharedPaths
 from pipeline.workers.process import SESSION_STATE

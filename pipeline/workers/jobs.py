@@ -16,8 +16,8 @@ from typing import Any
 from pipeline.artifacts import Session
 from pipeline.config import AlignOptions, DiarizeOptions, Settings, TranscribeOptions
 from pipeline.errors import ModelUnavailable, UsageError
-from pipeline.fingerprint import digest
 from pipeline.models import load_manifest
+from pipeline.storage.fingerprint import digest
 
 SPEC_VERSION = 1
 

@@ -1,6 +1,9 @@
 """What a worker does with one job: find the session on the shared root, then run the pipeline.
 
-``run_session`` is the one call into the pipeline (to become ``pipeline.batch.run_batch``).
+``run_session`` is the one call into the pipeline. It is not ``pipeline.batch.run_batch``
+(yet): that one opens ``outputs/verbali.db``, which several machines must not write, rebuilds
+the syntheses (the coordinator's job), and re-discovers the session from its path (which
+can give another id than the submitter saw when two recordings share a name).
 The worker keeps the session's stage fingerprints in the session's own folder
 (``<session>/.verbali-session.db``), written only under the session lock: a redelivered
 job, on any machine, resumes where the killed one stopped, and no two machines ever
@@ -24,10 +27,9 @@ from pipeline import ingest
 from pipeline.artifacts import Session
 from pipeline.config import QueueOptions, Settings
 from pipeline.errors import RecordingError, VerbaliError
-from pipeline.fingerprint import digest
-from pipeline.progress import LogHook
 from pipeline.runner import Engines, SessionResult, process_session
-from pipeline.state import State
+from pipeline.storage.fingerprint import digest
+from pipeline.storage.state import State
 from pipeline.workers.jobs import JobSpec, SharedPaths, check_models, settings_for
 from pipeline.workers.locks import SessionBusy, SessionLock
 
@@ -40,7 +42,7 @@ def run_session(
 ) -> SessionResult:
     """One session through the stages, under ``lock``, with its fingerprints in its own folder."""
     with lock, State(settings.outputs_dir / session.session_id / SESSION_STATE) as state:
-        return process_session(session, settings, engines, state, force=force, hook=LogHook(session.session_id))
+        return process_session(session, settings, engines, state, force=force)
 
 
 @dataclass
@@ -83,8 +85,10 @@ class Worker:
             check_models(spec, self.models_dir)
             settings = settings_for(spec, self.paths, self.models_dir, hf_token=os.environ.get("HF_TOKEN"))
             session = self.find_session(spec, holder)
+            engines = self.engines_for(settings)
+            engines.check([session])  # as a local run does, before any stage
             lock = _announced(SessionLock(self.client, session.session_id, holder, self.options.lock_ttl), on_locked)
-            result = run_session(session, settings, self.engines_for(settings), lock=lock, force=spec.force)
+            result = run_session(session, settings, engines, lock=lock, force=spec.force)
         except SessionBusy:
             raise
         except VerbaliError as error:
