@@ -84,9 +84,11 @@ def run_on_workers(
 
     options = QueueOptions.from_environment(broker=broker)
     app, book, report = make_app(options), JobBook(connect(broker)), BatchReport()
+    shared = SharedPaths(options.shared_root)
     try:
         sessions, report.waiting = settled(discover(paths or (settings.recordings_dir,), report), settle)
         submitted = submit(app, book, sessions, settings, options, choose_queue(app), force=force)
+        report.syntheses = record_finished(book, book.jobs(), settings, shared)  # what finished since the last run
     except VerbaliError as error:
         report.error = error
         _report(report, quiet)
@@ -105,7 +107,7 @@ def run_on_workers(
             console.print(f"{record.state} {record.session_id}{where}", highlight=False)
 
     records = wait_for(book, [job.job_id for job in submitted], show)
-    report.syntheses = record_finished(book, records, settings, SharedPaths(options.shared_root))
+    report.syntheses += record_finished(book, book.jobs(), settings, shared)
     report.results = [from_dict(r.result) for r in records if r.result]
     _report(report, quiet)
     return report.exit_code
