@@ -114,12 +114,20 @@ def queue_overhead(app, book: JobBook, options: QueueOptions, root: Path, tiny: 
     return delays
 
 
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
 def print_table(rows: dict, args) -> None:
     n = args.sessions
     per_hour = {k: n * 3600 / v for k, v in rows.items() if k != "overhead"}
     overhead = sorted(rows["overhead"])
-    print(f"\n{time.strftime('%Y-%m-%d')}, {platform.node()}: {os.cpu_count()} cores, {platform.processor() or ''}; "
-          f"{n} sessions of {args.seconds:.0f} s (Whisper base, no diarization)\n")  # fmt: skip
+    machine = f"{cpu_model()}, {os.cpu_count()} cores, load average at the end {os.getloadavg()[0]:.1f}"
+    data = f"{n} sessions of {args.seconds:.0f} s (Whisper base, no diarization)"
+    print(f"\n{time.strftime('%Y-%m-%d')}, {machine}; {data}\n")
     print("| run | wall time | sessions per hour | vs local run |")
     print("|---|---|---|---|")
     labels = {"local": "local `verbali run` (baseline)", "workers-1": "queue, 1 worker process",

@@ -290,3 +290,25 @@ def test_bad_input_fails_once_with_the_local_error_and_other_jobs_go_on(cluster)
     local_error = next(line for line in local.stderr.splitlines() if line.startswith("error:"))
     assert records["2024-07-04-1000-modello"].state == "failed"
     assert local_error == f"error: {records['2024-07-04-1000-modello'].detail}"
+
+
+def test_jobs_go_to_the_gpu_queue_while_a_gpu_worker_is_alive(cluster, tmp_path):
+    from pipeline.workers.app import make_app
+    from pipeline.workers.routing import choose_queue, consumed_queues
+
+    app = make_app(submitter(cluster, "out-gpu")[2])
+    alive = consumed_queues(app)
+    assert alive == {"cpu-a@test": ["cpu"], "cpu-b@test": ["cpu"]} and choose_queue(alive) == "cpu"
+    gpu = WorkerProcess("gpu-1@test", cluster.redis.url, cluster.root, tmp_path / "gpu.log",
+                        ("--queue", "gpu", "--diarization", "none")).start()  # fmt: skip
+    try:
+        gpu.wait_ready()  # a "GPU" worker without a GPU: device auto runs it on the CPU here
+        assert choose_queue(consumed_queues(app)) == "gpu"
+        recordings = cluster.folder("gpu")
+        shutil.copy(CLIPS / "cheetah_test_it_norm.wav", recordings / "2024-08-01 10.00 gpu.wav")
+        done = verbali("run", "recordings/gpu", "--out", "out-gpu", "--settle", "0", *FAST, "--wait",
+                       cwd=cluster.root, broker=cluster.redis.url)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "(gpu)" in done.stderr and "running 2024-08-01-1000-gpu on gpu-1@test" in done.stderr
+    finally:
+        gpu.stop()

@@ -79,7 +79,7 @@ def run_on_workers(
     from pipeline.workers.coordinator import record_finished
     from pipeline.workers.jobs import SharedPaths
     from pipeline.workers.process import from_dict
-    from pipeline.workers.routing import choose_queue
+    from pipeline.workers.routing import choose_queue, consumed_queues
     from pipeline.workers.submit import submit, wait_for
 
     options = QueueOptions.from_environment(broker=broker)
@@ -87,12 +87,15 @@ def run_on_workers(
     shared = SharedPaths(options.shared_root)
     try:
         sessions, report.waiting = settled(discover(paths or (settings.recordings_dir,), report), settle)
-        submitted = submit(app, book, sessions, settings, options, choose_queue(app), force=force)
+        alive = consumed_queues(app)
+        submitted = submit(app, book, sessions, settings, options, choose_queue(alive), force=force)
         report.syntheses = record_finished(book, book.jobs(), settings, shared)  # what finished since the last run
     except VerbaliError as error:
         report.error = error
         _report(report, quiet)
         return report.exit_code
+    if submitted and not alive:
+        console.print("[yellow]warning:[/yellow] no worker is alive: the jobs wait in the queue", highlight=False)
     for job in submitted:
         if not quiet:
             verb = "queued" if job.new else "already queued"

@@ -13,6 +13,6 @@ def consumed_queues(app: Celery, timeout: float = REPLY_WAIT) -> dict[str, list[
     return {worker: [q["name"] for q in queues] for worker, queues in replies.items()}
 
 
-def choose_queue(app: Celery, timeout: float = REPLY_WAIT) -> str:
-    alive = consumed_queues(app, timeout)
+def choose_queue(alive: dict[str, list[str]]) -> str:
+    """``gpu`` if any of the live workers (``consumed_queues``) takes from it, else ``cpu``."""
     return "gpu" if any("gpu" in queues for queues in alive.values()) else "cpu"
