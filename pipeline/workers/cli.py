@@ -26,8 +26,8 @@ QUEUES = ("cpu", "gpu")
 @click.option("--concurrency", type=click.IntRange(1), default=1, show_default=True, help="Sessions at a time.")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), envvar="VERBALI_SHARED_ROOT",
               default=Path("."), show_default=True, help="The shared root, as mounted here.")  # fmt: skip
-@click.option("--models", "models_dir", type=click.Path(path_type=Path), envvar="VERBALI_MODELS",
-              default=Path("models"), show_default=True)  # fmt: skip
+@click.option("--models", "models_dir", type=click.Path(path_type=Path),
+              help="Models folder [default: $VERBALI_MODELS, else verbali's default]")  # fmt: skip
 @click.option("--model", default="whisper-base", show_default=True, help="Whisper model to load at start.")
 @click.option("--diarization-model", default="pyannote-campplus", show_default=True, help="Loaded at start.")
 @click.option(
@@ -37,7 +37,7 @@ QUEUES = ("cpu", "gpu")
 @click.option("--name", default=None, help="Worker name [default: <queue>-<pid>@<host>].")
 @click.option("--loglevel", default="INFO", show_default=True)
 def worker(
-    broker: str, queue: str, concurrency: int, root: Path, models_dir: Path, model: str, diarization_model: str,
+    broker: str, queue: str, concurrency: int, root: Path, models_dir: Path | None, model: str, diarization_model: str,
     diarization: str, name: str | None, loglevel: str,
 ) -> None:  # fmt: skip
     """Take sessions from the broker's queue and process them (models loaded once, at start)."""
@@ -51,10 +51,11 @@ def worker(
     options = QueueOptions.from_environment(broker=broker, shared_root=root)
     if not root.is_dir():
         raise click.ClickException(f"shared root {root} not found (mount it, or pass --root)")
-    preload = Settings(  # device "auto", as jobs ask by default: the GPU where there is one
+    preload = Settings.from_environment(  # device "auto", as jobs ask by default: the GPU where there is one
         models_dir=models_dir, transcribe=TranscribeOptions(model=model),
         diarize=DiarizeOptions(method=diarization, model=diarization_model),
     )  # fmt: skip
+    models_dir = preload.models_dir
     app = make_app(options)
     app.verbali_worker = Worker(connect(broker), SharedPaths(root), models_dir, options, preload)
     worker_process_init.connect(lambda **_: app.verbali_worker.load_models(), weak=False)
