@@ -8,8 +8,10 @@ the sample plenary), so the module runs in a few minutes on 2 cores.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -61,7 +63,7 @@ def test_the_session_lock_admits_one_worker_and_outlives_a_dead_one_by_its_ttl(r
     client = connect(redis_server.url)
     with SessionLock(client, "s1", "worker-a", ttl=1.0):
         time.sleep(2.5)  # renewed every third of its life: still held after twice its ttl
-        with pytest.raises(SessionBusy, match="being processed by worker-a"), SessionLock(client, "s1", "b", 1.0):
+        with pytest.raises(SessionBusy, match="locked by worker-a"), SessionLock(client, "s1", "b", 1.0):
             pass
     with SessionLock(client, "s1", "worker-b", ttl=1.0):  # released at the end
         pass
@@ -232,6 +234,29 @@ def test_a_worker_killed_mid_transcription_leaves_its_session_to_the_other(clust
     for artifact in folder.glob("*.json"):
         json.loads(artifact.read_text())
     cluster.ensure_running()
+
+
+def test_a_pool_process_killed_mid_transcription_gives_its_job_back_at_once(cluster):
+    recordings = cluster.folder("pool")
+    cut_clip(SAMPLE_MIX, recordings / "2024-05-02 11.00 processo.wav", 40, 40)
+    session = "2024-05-02-1100-processo"
+    queued = verbali("run", "recordings/pool", "--out", "out-pool", "--settle", "0", *FAST,
+                     cwd=cluster.root, broker=cluster.redis.url)  # fmt: skip
+    [job] = job_ids(queued.stderr)
+    started = f"{session} transcription: started"
+    victim = wait_until(lambda: next((w for w in cluster.workers.values() if started in w.text()), None), 60,
+                        "the transcription to start")  # fmt: skip
+    time.sleep(1.0)
+    [child] = [int(pid) for pid in Path(f"/proc/{victim.process.pid}/task/{victim.process.pid}/children")
+               .read_text().split()]  # fmt: skip
+    os.kill(child, signal.SIGKILL)  # the OOM killer's way: the worker's main process lives on
+
+    [record] = finished(cluster, [job])
+    assert record.state == "done" and len(record.attempts) >= 2
+    assert "WorkerLostError" in victim.text() and "Timed out waiting for UP" not in cluster.logs()
+    assert f"{session} audio: reused" in cluster.logs(), "resumed from the stage fingerprints"
+    assert cluster.logs().count(f"{session} transcription: done") == 1
+    assert victim.process.poll() is None, "the worker itself goes on"
 
 
 def test_redis_restarted_during_a_batch_loses_no_job(cluster):

@@ -28,6 +28,7 @@ def make_app(options: QueueOptions) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        worker_proc_alive_timeout=600,  # a new pool process loads the models before it says it is up
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],

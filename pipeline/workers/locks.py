@@ -27,8 +27,13 @@ class SessionBusy(VerbaliError):
 
     def __init__(self, session_id: str, holder: str | None) -> None:
         self.session_id = session_id
-        self.holder = holder
-        super().__init__(f"{session_id}: being processed by {holder or 'another worker'}")
+        self.holder = holder  # "<worker name> pid <pid>"
+        super().__init__(f"{session_id}: locked by {holder or 'another worker'} (running it, or stopped: then "
+                         "the lock expires by itself)")  # fmt: skip
+
+    @property
+    def worker(self) -> str | None:
+        return self.holder.split(" pid ")[0] if self.holder else None
 
 
 class SessionLock:

@@ -87,8 +87,9 @@ class Worker:
             session = self.find_session(spec, holder)
             engines = self.engines_for(settings)
             engines.check([session])  # as a local run does, before any stage
-            lock = _announced(SessionLock(self.client, session.session_id, holder, self.options.lock_ttl), on_locked)
-            result = run_session(session, settings, engines, lock=lock, force=spec.force)
+            holder_process = f"{holder} pid {os.getpid()}"
+            session_lock = SessionLock(self.client, session.session_id, holder_process, self.options.lock_ttl)
+            result = run_session(session, settings, engines, lock=_announced(session_lock, on_locked), force=spec.force)
         except SessionBusy:
             raise
         except VerbaliError as error:

@@ -58,9 +58,11 @@ def run_job(task: Task, spec_data: dict[str, Any], worker: Worker, book: JobBook
     try:
         result = worker.process(spec, holder, on_locked)
     except SessionBusy as busy:
-        if record is not None and record.state == "running" and record.worker == busy.holder:
-            logger.info("job %s: delivered twice while %s runs it; looking again in %.0f s",
-                        job_id, busy.holder, options.lock_ttl / 2)  # fmt: skip
+        if record is not None and record.state == "running" and record.worker == busy.worker:
+            logger.info(
+                "job %s: delivered again while %s holds the session (running it, or stopped: its lock expires "
+                "by itself); looking again in %.0f s", job_id, busy.holder, options.lock_ttl / 2,
+            )  # fmt: skip
         else:
             book.note(job_id, "waiting", str(busy))
             logger.info("job %s: %s; trying again in %.0f s", job_id, busy, options.lock_ttl / 2)
