@@ -9,12 +9,17 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.config import DiarizeOptions, QueueOptions, Settings, TranscribeOptions
 from pipeline.errors import VerbaliError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 logger = logging.getLogger("verbali.workers")
 QUEUES = ("cpu", "gpu")
@@ -90,11 +95,11 @@ def run_on_workers(
         sessions, report.waiting = settled(discover(paths or (settings.recordings_dir,), report), settle)
         alive = consumed_queues(app)
         submitted = submit(app, book, sessions, settings, options, choose_queue(alive), force=force)
-        report.syntheses = record_finished(book, book.jobs(), settings, shared)  # what finished since the last run
     except VerbaliError as error:
         report.error = error
         _report(report, quiet)
         return report.exit_code
+    report.syntheses = _record(lambda: record_finished(book, book.jobs(), settings, shared), console)
     if submitted and not alive:
         console.print("[yellow]warning:[/yellow] no worker is alive: the jobs wait in the queue", highlight=False)
     for job in submitted:
@@ -111,10 +116,19 @@ def run_on_workers(
             console.print(f"{record.state} {record.session_id}{where}", highlight=False)
 
     records = wait_for(book, [job.job_id for job in submitted], show)
-    report.syntheses += record_finished(book, book.jobs(), settings, shared)
+    report.syntheses += _record(lambda: record_finished(book, book.jobs(), settings, shared), console)
     report.results = [from_dict(r.result) for r in records if r.result]
     _report(report, quiet)
     return report.exit_code
+
+
+def _record(record: Callable[[], list[Path]], console: Console) -> list[Path]:
+    """Record finished jobs (and rebuild syntheses); what prevents it only postpones it."""
+    try:
+        return record()
+    except VerbaliError as error:  # the outputs are busy, or outside the shared root
+        console.print(f"[yellow]warning:[/yellow] not recorded now: {error}", highlight=False)
+        return []
 
 
 # --------------------------------------------------------------------------- verbali status --broker
@@ -132,11 +146,8 @@ def show_jobs(broker: str, outputs_dir: Path) -> None:
     options = QueueOptions.from_environment(broker=broker)
     book = JobBook(connect(broker))
     records = book.jobs()
-    try:
-        record_finished(book, records, Settings.from_environment(outputs_dir=outputs_dir),
-                        SharedPaths(options.shared_root))  # fmt: skip
-    except VerbaliError as error:  # another outputs folder, outside this root
-        logger.debug("not recorded here: %s", error)
+    settings = Settings.from_environment(outputs_dir=outputs_dir)
+    _record(lambda: record_finished(book, records, settings, SharedPaths(options.shared_root)), Console(stderr=True))
     table = Table("job", "session", "state", "worker", "submitted", "finished", "detail", title="jobs")
     for record in records:
         table.add_row(

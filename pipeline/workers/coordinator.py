@@ -13,9 +13,10 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from pipeline.config import Settings
+from pipeline.errors import RunInProgress
 from pipeline.runner import update_syntheses
 from pipeline.storage.state import State
 from pipeline.workers.book import JobBook, JobRecord
@@ -34,8 +35,11 @@ def seed_session_state(outputs_dir: Path, session_id: str) -> None:
     main_db = outputs_dir / STATE_FILE
     if session_db.exists() or not main_db.exists():
         return
-    with FileLock(outputs_dir / ".verbali.lock", timeout=LOCK_WAIT), State(session_db) as state:
-        _copy_rows(state.db, main_db, session_id)
+    try:
+        with FileLock(outputs_dir / ".verbali.lock", timeout=LOCK_WAIT), State(session_db) as state:
+            _copy_rows(state.db, main_db, session_id)
+    except Timeout:  # a long local run holds the folder: the worker redoes the stages, drafts go beside edits
+        logger.warning("%s: outputs busy, the job starts without the local run's records", session_id)
 
 
 def record_finished(book: JobBook, records: list[JobRecord], settings: Settings, paths: SharedPaths) -> list[Path]:
@@ -45,12 +49,16 @@ def record_finished(book: JobBook, records: list[JobRecord], settings: Settings,
     if not todo:
         return []
     lock = FileLock(settings.outputs_dir / ".verbali.lock", timeout=LOCK_WAIT)
-    with lock, State(settings.outputs_dir / STATE_FILE) as state:
-        for record in todo:
-            _record(state, record, settings.outputs_dir)
-            book.mark_recorded(record.job_id)
-        ok = any(r.result and r.result["ok"] for r in todo)
-        return update_syntheses(settings, state) if ok else []
+    try:
+        with lock, State(settings.outputs_dir / STATE_FILE) as state:
+            for record in todo:
+                _record(state, record, settings.outputs_dir)
+                book.mark_recorded(record.job_id)
+            ok = any(r.result and r.result["ok"] for r in todo)
+            return update_syntheses(settings, state) if ok else []
+    except Timeout:
+        raise RunInProgress(f"another verbali run is using {settings.outputs_dir}; finished jobs are recorded "
+                            "by the next `verbali status`") from None  # fmt: skip
 
 
 def _record(state: State, record: JobRecord, outputs_dir: Path) -> None:
