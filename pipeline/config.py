@@ -123,3 +123,31 @@ def apply_model_environment(settings: Settings, *, from_hub: bool = False) -> No
     os.environ["HF_HUB_OFFLINE"] = "0" if settings.allow_hub or from_hub else "1"
     os.environ["PYANNOTE_METRICS_ENABLED"] = "1" if settings.telemetry else "0"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@dataclass(frozen=True)
+class QueueOptions:
+    """Processing on workers through a broker (see docs/workers.md); unused without a broker."""
+
+    broker: str | None = None  # redis://host:6379/0 (VERBALI_BROKER); None: process on this machine
+    shared_root: Path = Path(".")  # every worker mounts it; paths in job messages are relative to it
+    visibility_timeout: int = 12 * 3600  # seconds: longer than the longest session, or it runs twice
+    restore_interval: int = 10  # seconds between sweeps that hand an abandoned job to another worker
+    lock_ttl: float = 60.0  # seconds a dead worker's session lock outlives it (renewed every ttl/3)
+    max_retries: int = 5  # for transient errors (shared storage, broker); bad input is never retried
+    retry_backoff: int = 10  # seconds, doubled at each retry
+
+    @classmethod
+    def from_environment(cls, **overrides: Any) -> QueueOptions:
+        env = os.environ
+        values: dict[str, Any] = {"broker": env.get("VERBALI_BROKER") or None}
+        if env.get("VERBALI_SHARED_ROOT"):
+            values["shared_root"] = Path(env["VERBALI_SHARED_ROOT"])
+        if env.get("VERBALI_VISIBILITY_TIMEOUT"):
+            values["visibility_timeout"] = int(env["VERBALI_VISIBILITY_TIMEOUT"])
+        if env.get("VERBALI_RESTORE_INTERVAL"):
+            values["restore_interval"] = int(env["VERBALI_RESTORE_INTERVAL"])
+        if env.get("VERBALI_LOCK_TTL"):
+            values["lock_ttl"] = float(env["VERBALI_LOCK_TTL"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
