@@ -108,21 +108,40 @@ def run_batch(
     hooks: BatchHooks | None = None,
     engines: Engines | None = None,
     lock: AbstractContextManager | None = None,
+    sessions: Sequence[Session] | None = None,
+    state_file: Path | None = None,
+    syntheses: bool = True,
 ) -> BatchReport:
-    """Process every session under ``paths`` (default: the recordings folder) into the outputs folder."""
+    """Process every session under ``paths`` (default: the recordings folder) into the outputs folder.
+
+    A worker that was handed one session passes it as ``sessions`` (no discovery, no settle check),
+    keeps its stage fingerprints in ``state_file`` (default ``outputs/verbali.db``) and leaves the
+    syntheses to the coordinator (``syntheses=False``).
+    """
     hooks = hooks or NullHooks()
     report = BatchReport()
+    scope = _Scope(
+        paths or (settings.recordings_dir,), sessions, state_file or settings.outputs_dir / STATE_FILE, syntheses
+    )
     try:
         with lock if lock is not None else outputs_lock(settings.outputs_dir):
-            _run_locked(paths or (settings.recordings_dir,), settings, force, settle, hooks, engines, report)
+            _run_locked(scope, settings, force, settle, hooks, engines, report)
     except VerbaliError as error:
         logger.error("batch stopped: %s", error)
         report.error = error
     return report
 
 
+@dataclass(frozen=True)
+class _Scope:
+    paths: Sequence[Path]
+    sessions: Sequence[Session] | None  # given: not discovered, not settled
+    state_file: Path
+    syntheses: bool
+
+
 def _run_locked(
-    paths: Sequence[Path],
+    scope: _Scope,
     settings: Settings,
     force: bool,
     settle: float,
@@ -130,9 +149,11 @@ def _run_locked(
     engines: Engines | None,
     report: BatchReport,
 ) -> None:
-    sessions = discover(paths, settings, report)
-    sessions, report.waiting = settled(sessions, settle)
-    with State(settings.outputs_dir / STATE_FILE) as state:
+    if scope.sessions is None:
+        sessions, report.waiting = settled(discover(scope.paths, settings, report), settle)
+    else:
+        sessions = list(scope.sessions)
+    with State(scope.state_file) as state:
         for session in report.waiting:
             state.record_session(session.session_id, session.folder, "waiting", "files still being written")
         if not sessions:
@@ -146,7 +167,7 @@ def _run_locked(
             )
             report.results.append(result)
             hooks.session_finished(result)
-        if report.done:
+        if report.done and scope.syntheses:
             report.syntheses = update_syntheses(settings, state)
 
 

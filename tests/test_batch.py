@@ -386,3 +386,18 @@ def test_an_artifact_of_another_schema_version_is_redone_not_misread(folders):
 def test_loading_another_schema_version_says_which_and_what_to_do(version, age):
     with pytest.raises(SchemaMismatch, match=rf"tables.json was written by {age} verbali .*--force"):
         Tables.from_dict({"schema_version": version, "tables": []})
+
+
+def test_a_worker_hands_over_one_session_with_its_own_state_and_no_synthesis(folders):
+    recordings, outputs = folders
+    _recording(recordings, "Plenaria 2021-11-22 17.30.wav")
+    [session] = discover(recordings)
+    settings = _settings(outputs)
+    state_file = outputs / session.session_id / ".verbali-session.db"
+    report = run_batch(
+        (), settings, sessions=[session], engines=FakeEngines(settings), settle=0,
+        state_file=state_file, syntheses=False,
+    )  # fmt: skip
+    assert report.exit_code == ExitCode.OK and [r.session_id for r in report.results] == [session.session_id]
+    assert state_file.is_file() and not (outputs / "verbali.db").exists()  # never the shared state
+    assert report.syntheses == [] and not list(outputs.glob("*/sintesi.md"))

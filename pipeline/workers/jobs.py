@@ -19,7 +19,7 @@ from pipeline.errors import ModelUnavailable, UsageError
 from pipeline.models import load_manifest
 from pipeline.storage.fingerprint import digest
 
-SPEC_VERSION = 1
+SPEC_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class JobSpec:
     models: dict[str, list[str]]  # model name -> sha256 of each file (empty: not a manifest model)
     templates: str | None = None  # an office's templates, relative to the shared root
     force: bool = False
+    timezone: str = "Europe/Rome"
+    participants: str | None = None  # Zoom's participants report given with --participants, relative
+    attendance: dict[str, Any] = field(default_factory=dict)  # min_presence_minutes, attendance_times
     spec_version: int = SPEC_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +87,9 @@ def build_spec(session: Session, settings: Settings, paths: SharedPaths, *, forc
         models=model_pins(settings.models_dir, [settings.transcribe.model, settings.diarize.model]),
         templates=paths.relative(settings.templates_dir) if settings.templates_dir else None,
         force=force,
+        timezone=settings.timezone,
+        participants=paths.relative(settings.participants_report) if settings.participants_report else None,
+        attendance={"min_presence_minutes": render.min_presence_minutes, "attendance_times": render.attendance_times},
     )
 
 
@@ -113,6 +119,8 @@ def settings_for(spec: JobSpec, paths: SharedPaths, models_dir: Path, hf_token: 
         diarize=DiarizeOptions(**{**spec.diarize, "hf_token": hf_token}),
         align=AlignOptions(**spec.align),
         templates_dir=templates,
+        timezone=spec.timezone,
+        participants_report=paths.absolute(spec.participants) if spec.participants else None,
     )
-    render = replace(settings.render_options(), formats=spec.formats)
+    render = replace(settings.render_options(), formats=spec.formats, **spec.attendance)
     return replace(settings, render=render, synthesis=replace(settings.synthesis_options(), formats=spec.formats))

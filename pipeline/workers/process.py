@@ -1,9 +1,9 @@
 """What a worker does with one job: find the session on the shared root, then run the pipeline.
 
-``run_session`` is the one call into the pipeline. It is not ``pipeline.batch.run_batch``
-(yet): that one opens ``outputs/verbali.db``, which several machines must not write, rebuilds
-the syntheses (the coordinator's job), and re-discovers the session from its path (which
-can give another id than the submitter saw when two recordings share a name).
+``run_session`` calls the same batch entry point as the command line and the web app
+(``pipeline.batch.run_batch``), with the one session the job names (not re-discovered: two
+recordings that share a name keep the id the submitter saw), its own state file, and no
+synthesis (the coordinator's job): ``outputs/verbali.db`` is never written by a worker.
 The worker keeps the session's stage fingerprints in the session's own folder
 (``<session>/.verbali-session.db``), written only under the session lock: a redelivered
 job, on any machine, resumes where the killed one stopped, and no two machines ever
@@ -25,11 +25,11 @@ import redis
 
 from pipeline import ingest
 from pipeline.artifacts import Session
+from pipeline.batch import run_batch
 from pipeline.config import QueueOptions, Settings
 from pipeline.errors import RecordingError, VerbaliError
-from pipeline.runner import Engines, SessionResult, process_session
+from pipeline.runner import Engines, SessionResult
 from pipeline.storage.fingerprint import digest
-from pipeline.storage.state import State
 from pipeline.workers.jobs import JobSpec, SharedPaths, check_models, settings_for
 from pipeline.workers.locks import SessionBusy, SessionLock
 
@@ -41,8 +41,13 @@ def run_session(
     session: Session, settings: Settings, engines: Engines, *, lock: AbstractContextManager, force: bool
 ) -> SessionResult:
     """One session through the stages, under ``lock``, with its fingerprints in its own folder."""
-    with lock, State(settings.outputs_dir / session.session_id / SESSION_STATE) as state:
-        return process_session(session, settings, engines, state, force=force)
+    report = run_batch(
+        (), settings, sessions=[session], engines=engines, lock=lock, force=force, settle=0,
+        state_file=settings.outputs_dir / session.session_id / SESSION_STATE, syntheses=False,
+    )  # fmt: skip
+    if report.error is not None:
+        raise report.error
+    return report.results[0]
 
 
 @dataclass
@@ -96,13 +101,16 @@ class Worker:
             return failed(spec, str(error))
         return as_dict(result)
 
+    def participants(self, spec: JobSpec) -> Path | None:
+        return self.paths.absolute(spec.participants) if spec.participants else None
+
     def find_session(self, spec: JobSpec, holder: str) -> Session:
         path = self.paths.absolute(spec.recording)
         if not path.exists():
             raise RecordingError(
                 path, f"no such file or folder on worker {holder} (is the shared root {self.paths.root} mounted here?)"
             )
-        found = ingest.discover(path)
+        found = ingest.discover(path, timezone=spec.timezone, participants=self.participants(spec))
         sessions = [s for s in found if isinstance(s, Session)]
         if not sessions:
             raise next((e for e in found if isinstance(e, RecordingError)), RecordingError(path, "no recording"))
