@@ -203,9 +203,13 @@ class _SessionRun:
 
     def write_minutes(self, transcript: Transcript, tables: Any, decoded: AudioInfo) -> None:
         from pipeline.render import build_minutes, render_minutes
+        from pipeline.review.corrections import corrected
 
         options = self.settings.render_options()
-        minutes = build_minutes(self.session, transcript, tables, self.programme, decoded.duration, options)
+        reviewed = corrected(self.folder, transcript, tables)  # editors' corrections, if any
+        minutes = build_minutes(
+            self.session, reviewed.transcript, reviewed.tables, self.programme, decoded.duration, options
+        )
         if self.programme is not None:
             write_json(self.folder / "programma.json", self.programme.to_dict())
         render_minutes(minutes, self.folder, options, publish=self.publisher.publish)
