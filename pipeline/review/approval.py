@@ -20,9 +20,9 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.errors import VerbaliError
-from pipeline.files import write_bytes, write_json
 from pipeline.review.freeze import APPROVAL_FILE, read_approval
 from pipeline.review.records import read_corrections
+from pipeline.storage.files import write_bytes, write_json
 
 PDFA_FILTER = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'  # PDF/A-2b
 SOFFICE_TIMEOUT = 180
@@ -95,7 +95,7 @@ def write_pdfa(docx: Path, target: Path) -> Path | None:
 
 
 def write_pseudonymised(folder: Path, settings: Settings) -> list[Path]:
-    from pipeline.render import render_documents
+    from pipeline.documents import render_documents
     from pipeline.review.documents import build_reviewed_minutes, load_artifacts
     from pipeline.review.pseudonyms import pseudonymise, replacements
 

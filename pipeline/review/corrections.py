@@ -35,12 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.artifacts import Segment, Transcript
+from pipeline.artifacts import OtherPart, Segment, Tables, Transcript
 from pipeline.review.matching import Anchor, find_by_overlap, find_by_time_and_text, find_words
 from pipeline.review.records import Correction, CorrectionError, read_corrections
 from pipeline.review.sentences import inside, plain_sentences
 from pipeline.review.textedit import joined, retime
-from pipeline.tables import STATES, OtherPart, Tables
+from pipeline.tables.options import STATES
 
 HEADINGS = STATES  # criticita, risorse, proposte, rete, altro
 

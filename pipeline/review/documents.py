@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import export
-from pipeline.artifacts import Session, Transcript
+from pipeline.artifacts import Session, Tables, Transcript
 from pipeline.audio import wav_duration
 from pipeline.config import Settings
-from pipeline.files import read_json
-from pipeline.publish import Publisher
 from pipeline.review.corrections import Reviewed, corrected
-from pipeline.state import State
-from pipeline.tables import Tables
+from pipeline.storage.files import read_json
+from pipeline.storage.publish import Publisher
+from pipeline.storage.state import State
 
 AUDIO_FILE = "audio.16k.wav"
 STATE_FILE = "verbali.db"
@@ -26,7 +25,7 @@ class SessionArtifacts:
     session: Session
     transcript: Transcript
     tables: Tables
-    programme: Any  # pipeline.programme.Programme | None
+    programme: Any  # pipeline.ingest.programme.Programme | None
     duration: float
 
     def reviewed(self) -> Reviewed:
@@ -38,7 +37,7 @@ def has_artifacts(folder: Path) -> bool:
 
 
 def load_artifacts(folder: Path) -> SessionArtifacts:
-    from pipeline.programme import Programme
+    from pipeline.ingest.programme import Programme
 
     programme_file = folder / "programma.json"
     transcript = Transcript.from_dict(read_json(folder / "transcript.json"))
@@ -54,7 +53,7 @@ def load_artifacts(folder: Path) -> SessionArtifacts:
 
 
 def build_reviewed_minutes(artifacts: SessionArtifacts, settings: Settings, reviewed: Reviewed | None = None) -> Any:
-    from pipeline.render import build_minutes
+    from pipeline.documents import build_minutes
 
     reviewed = reviewed or artifacts.reviewed()
     return build_minutes(
@@ -69,8 +68,8 @@ def regenerate(folder: Path, settings: Settings) -> list[Path]:
     Through the runner's publisher: a document an editor changed by hand, or one frozen
     by approval, is kept and the new draft goes beside it (``*.bozza.*``).
     """
-    from pipeline.files import write_json
-    from pipeline.render import render_minutes
+    from pipeline.documents import render_minutes
+    from pipeline.storage.files import write_json
 
     artifacts = load_artifacts(folder)
     reviewed = artifacts.reviewed()

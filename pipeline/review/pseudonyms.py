@@ -12,8 +12,8 @@ import re
 from collections import Counter
 from typing import Any
 
-from pipeline.artifacts import Session, Transcript
-from pipeline.tables import Tables, person_of_label
+from pipeline.artifacts import Session, Tables, Transcript
+from pipeline.tables.identity import person_of_label
 
 _MIN_PART = 3  # name parts shorter than this ("De") are not replaced alone
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.artifacts import Transcript, Word
-from pipeline.tables import ReportSentence
+from pipeline.artifacts import ReportSentence, Transcript, Word
 
 _EDGE = 0.05
 _ENDINGS = (".", "?", "!", "…")

@@ -12,10 +12,10 @@ import hashlib
 import logging
 from pathlib import Path
 
-from pipeline.files import write_bytes
 from pipeline.models import sha256_of
 from pipeline.review.freeze import frozen_documents
-from pipeline.state import State
+from pipeline.storage.files import write_bytes
+from pipeline.storage.state import State
 
 logger = logging.getLogger("verbali")
 
