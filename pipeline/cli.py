@@ -23,6 +23,7 @@ from pipeline.config import DiarizeOptions, Settings, TranscribeOptions
 from pipeline.errors import VerbaliError
 from pipeline.logs import log_to_file
 from pipeline.progress import ConsoleHooks, LogHooks
+from pipeline.review import cli as review_cli
 from pipeline.runner import SessionResult
 from pipeline.storage.state import State
 
@@ -253,3 +254,7 @@ def install_models(names: tuple[str, ...], models_dir: Path | None, hf_token: st
             console.print(f"[green]ok[/green] {spec.name} -> {target}", highlight=False)
     except VerbaliError as error:
         _fail(error)
+
+
+main.add_command(review_cli.review)
+main.add_command(review_cli.export_labels_command)

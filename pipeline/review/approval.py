@@ -103,7 +103,11 @@ def write_pseudonymised(folder: Path, settings: Settings) -> list[Path]:
     reviewed = artifacts.reviewed()
     minutes = build_reviewed_minutes(artifacts, settings, reviewed)
     names = replacements(artifacts.session, reviewed.tables, reviewed.transcript)
-    context = pseudonymise(minutes.to_dict(), names)
+    organisations = [
+        *reviewed.tables.organisations,
+        *(t.spokesperson.organisation or "" for t in reviewed.tables.tables),
+    ]
+    context = pseudonymise(minutes.to_dict(), names, organisations)
     documents = render_documents("verbale", context, settings.render_options())
     return [
         write_bytes(folder / name.replace("verbale.", f"{PSEUDONYMISED_STEM}.", 1), data)

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from pipeline.artifacts import Session, Tables, Transcript
 from pipeline.tables.identity import person_of_label
 
-_MIN_PART = 3  # name parts shorter than this ("De") are not replaced alone
+_MIN_PART = 3
+_REPEATED = re.compile(
+    r"(\(([^()]+)\)) \(\2\)"
+)  # "… (Caritas) (Caritas)": a role followed by its organisation  # name parts shorter than this ("De") are not replaced alone
 
 
 def replacements(session: Session, tables: Tables, transcript: Transcript) -> dict[str, str]:
@@ -41,19 +45,25 @@ def _facilitator(tables: Tables) -> str | None:
     return person_of_label(voices.most_common(1)[0][0]) if voices else None
 
 
-def pseudonymise(value: Any, names: dict[str, str]) -> Any:
-    """``value`` (the verbale's fields) with every name replaced, strings at any depth."""
-    pattern, lookup = _pattern(names)
+def pseudonymise(value: Any, names: dict[str, str], organisations: Iterable[str] = ()) -> Any:
+    """``value`` (the verbale's fields) with every name replaced, strings at any depth.
+
+    A part of a name that is also a word of an organisation's name ("Ponte" of "Il Ponte") is
+    replaced only within the full name.
+    """
+    pattern, lookup = _pattern(names, organisations)
     if pattern is None:
         return value
-    return _walk(value, lambda text: pattern.sub(lambda m: lookup[m.group(0)], text))
+    return _walk(value, lambda text: _REPEATED.sub(r"\1", pattern.sub(lambda m: lookup[m.group(0)], text)))
 
 
-def _pattern(names: dict[str, str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+def _pattern(names: dict[str, str], organisations: Iterable[str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
     lookup = dict(names)
+    taken = {word for organisation in organisations for word in re.findall(r"\w+", organisation)}
     for name, role in names.items():
-        for part in name.split():
-            if len(part) >= _MIN_PART and part[0].isupper():
+        person = re.split(r"[,(]", name)[0]  # "Giulia Ferrari, Caritas" -> "Giulia Ferrari"
+        for part in re.findall(r"\w+", person):
+            if len(part) >= _MIN_PART and part[0].isupper() and part not in taken:
                 lookup.setdefault(part, role)
     if not lookup:
         return None, lookup
