@@ -16,10 +16,9 @@ from typing import Any
 from pipeline.artifacts import Session, Tables, Transcript
 from pipeline.tables.identity import person_of_label
 
-_MIN_PART = 3
-_REPEATED = re.compile(
-    r"(\(([^()]+)\)) \(\2\)"
-)  # "… (Caritas) (Caritas)": a role followed by its organisation  # name parts shorter than this ("De") are not replaced alone
+_MIN_PART = 3  # name parts shorter than this ("De") are not replaced alone
+# "… (Caritas) (Caritas)": a role that names its organisation, followed by the organisation again
+_REPEATED = re.compile(r"(\(([^()]+)\)) \(\2\)", re.IGNORECASE)
 
 
 def replacements(session: Session, tables: Tables, transcript: Transcript) -> dict[str, str]:
