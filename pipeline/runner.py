@@ -208,10 +208,13 @@ class _SessionRun:
     def align(self, raw: Transcript, turns: Diarization) -> Transcript:
         transcript = align.align(raw, turns, self.settings.align)
         write_json(self.folder / "transcript.json", transcript.to_dict())
+        self.publish_exports(transcript)
+        return transcript
+
+    def publish_exports(self, transcript: Transcript) -> None:
         self.publisher.publish(self.folder / "transcript.srt", export.to_srt(transcript))
         self.publisher.publish(self.folder / "transcript.vtt", export.to_vtt(transcript))
         self.publisher.publish(self.folder / "transcript.txt", export.to_text(transcript))
-        return transcript
 
     def find_tables(self, transcript: Transcript) -> Any:
         from pipeline.tables import find_tables
@@ -234,6 +237,8 @@ class _SessionRun:
         if self.programme is not None:
             write_json(self.folder / "programma.json", self.programme.to_dict())
         render_minutes(minutes, self.folder, options, publish=self.publisher.publish)
+        if reviewed.applied:  # the editors' names and words in the exports too
+            self.publish_exports(reviewed.transcript)
         write_json(self.folder / "verbale.json", minutes.to_dict())
 
     def load_tables(self) -> Any:
