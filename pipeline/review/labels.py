@@ -93,10 +93,13 @@ def _cut_at_report_sentences(
 
 
 def _label_of(word, tables: Tables) -> tuple[int | None, str | None]:
+    """A word in a report sentence belongs to its table and heading; any other word to no report
+    (an interruption inside a report is not part of it, as in the plenaries' labelling rules)."""
     for table in tables.tables:
         if inside(word, table.start, table.end):
-            heading = next((s.heading for s in table.sentences if inside(word, s.start, s.end)), "altro")
-            return table.table_number, heading
+            for sentence in table.sentences:
+                if inside(word, sentence.start, sentence.end):
+                    return table.table_number, sentence.heading
     return None, None
 
 

@@ -27,6 +27,7 @@ from pipeline.errors import VerbaliError
 
 STAGING_PREFIX = ".upload-"
 MANIFEST = ".manifest.json"
+LOCK_FILE = ".upload.lock"
 MAX_DEPTH = 4  # folder/Audio Record/file at most, with room
 MAX_PART = 255
 DISK_MARGIN = 64 * 1024 * 1024  # keep this much free after an upload
@@ -101,25 +102,35 @@ class Uploads:
     def start(self, files: Sequence[Mapping]) -> tuple[str, dict[str, int]]:
         """Announce an upload; returns the folder and the bytes already received of each file."""
         folder, planned = self._plan(files)
-        self.recordings_dir.mkdir(parents=True, exist_ok=True)
-        with self._lock(folder):
-            if (self.recordings_dir / folder).exists():
-                raise UploadConflict(f"la cartella «{folder}» è già stata caricata")
+        self._refuse_if_placed_or_too_big(folder, planned)  # before anything is written
+        with self._lock():
+            self._refuse_if_placed_or_too_big(folder, planned)
             staging = self.staging(folder)
-            if staging.exists():
-                if self._manifest(folder) != planned:
-                    raise UploadConflict(f"la cartella «{folder}» si sta già caricando con altri file")
-                return folder, self.received(folder)
-            missing = sum(f.size for f in planned)
-            free = shutil.disk_usage(self.recordings_dir).free
-            if missing + DISK_MARGIN > free:
-                raise NotEnoughSpace(
-                    f"spazio su disco insufficiente: servono {_megabytes(missing)} MB, liberi {_megabytes(free)} MB"
-                )
-            staging.mkdir()
-            manifest = [{"path": f.path, "size": f.size} for f in planned]
-            (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+            if not staging.exists():
+                staging.mkdir(parents=True)
+                manifest = [{"path": f.path, "size": f.size} for f in planned]
+                (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         return folder, self.received(folder)
+
+    def _refuse_if_placed_or_too_big(self, folder: str, planned: list[PlannedFile]) -> None:
+        if (self.recordings_dir / folder).exists():
+            raise UploadConflict(f"la cartella «{folder}» è già stata caricata")
+        if self.staging(folder).exists():
+            if self._manifest(folder) != planned:
+                raise UploadConflict(f"la cartella «{folder}» si sta già caricando con altri file")
+            return
+        missing = sum(f.size for f in planned)
+        free = shutil.disk_usage(self._existing_parent()).free
+        if missing + DISK_MARGIN > free:
+            raise NotEnoughSpace(
+                f"spazio su disco insufficiente: servono {_megabytes(missing)} MB, liberi {_megabytes(free)} MB"
+            )
+
+    def _existing_parent(self) -> Path:
+        path = self.recordings_dir.resolve()
+        while not path.exists():
+            path = path.parent
+        return path
 
     def _plan(self, files: Sequence[Mapping]) -> tuple[str, list[PlannedFile]]:
         if not isinstance(files, list) or not files:
@@ -144,8 +155,9 @@ class Uploads:
             raise UploadNotFound(f"nessun caricamento in corso per «{folder}»")
         return [PlannedFile(**entry) for entry in json.loads(path.read_text(encoding="utf-8"))]
 
-    def _lock(self, folder: str) -> FileLock:
-        return FileLock(self.recordings_dir / f".{STAGING_PREFIX}{safe_part(folder)}.lock", timeout=30)
+    def _lock(self) -> FileLock:
+        self.recordings_dir.mkdir(parents=True, exist_ok=True)
+        return FileLock(self.recordings_dir / LOCK_FILE, timeout=30)
 
     def received(self, folder: str) -> dict[str, int]:
         staging = self.staging(folder)
@@ -197,7 +209,7 @@ class Uploads:
 
     def finish(self, folder: str) -> Path:
         """Move the complete folder into ``recordings/``; UploadConflict if a file is missing."""
-        with self._lock(folder):
+        with self._lock():
             planned = self._manifest(folder)
             received = self.received(folder)
             missing = [p.path for p in planned if received[p.path] != p.size]
