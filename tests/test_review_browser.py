@@ -200,6 +200,31 @@ def test_a_second_editor_on_a_stale_page_gets_a_clear_message(server, page, brow
     other.close()
 
 
+def test_corrections_survive_a_retranscription(server, page, session_id):
+    """Whisper run again with another beam size: the corrections follow the sentences they were about."""
+    from pipeline.batch import run_batch
+    from pipeline.config import TranscribeOptions
+    from pipeline.review.documents import load_artifacts
+
+    base, settings, app = server
+    folder = settings.outputs_dir / session_id
+    before = load_artifacts(folder)
+    other_beam = dataclasses.replace(settings, transcribe=TranscribeOptions(beam_size=2))
+    report = run_batch([settings.recordings_dir], other_beam, settle=0, engines=app.state.review.processor.engines)
+    assert report.exit_code == 0 and "transcription" in report.done[0].timings
+    after = load_artifacts(folder)
+    reviewed = after.reviewed()
+    assert any(c.op == "move_heading" for c in reviewed.applied)
+    assert reviewed.tables.tables[0].spokesperson.name.endswith(", Cooperativa Il Ponte")
+    moved = [s for s in reviewed.tables.tables[0].sentences if s.heading == "rete"]
+    assert moved, "the sentence moved to «rete» is there after the re-transcription"
+    page.goto(f"{base}/sessione/{session_id}")
+    for _, reason in reviewed.unmatched:  # listed for the editor, never silently dropped
+        assert reason in page.inner_text(".box.unmatched")
+    print(f"re-transcribed: {len(before.transcript.words)} -> {len(after.transcript.words)} words, "
+          f"{len(reviewed.applied)} corrections applied, {len(reviewed.unmatched)} listed")  # fmt: skip
+
+
 def _digests(folder: Path, names) -> dict[str, str]:
     return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in names}
 

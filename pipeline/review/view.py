@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.artifacts import Tables, Transcript
+from pipeline.artifacts import Transcript
 from pipeline.review.corrections import Reviewed
+from pipeline.review.documents import has_artifacts, load_artifacts
 from pipeline.review.freeze import read_approval
-from pipeline.review.records import read_corrections
+from pipeline.review.records import CORRECTIONS_FILE, read_corrections
 from pipeline.review.sentences import inside, plain_sentences
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -72,10 +74,8 @@ def summarise(folder: Path, running: dict[str, Any] | None = None, failed: str |
     session = _json(folder / "session.json") or {}
     summary = SessionSummary(folder.name, "running", session.get("topic", ""), session.get("date") or "")
     summary.corrections = len(read_corrections(folder)) if folder.exists() else 0
-    tables = _json(folder / "tables.json")
-    if tables:
-        summary.tables = len(tables.get("tables", []))
-        summary.doubtful = count_doubtful(Tables.from_dict(tables), _json(folder / "transcript.json"))
+    if has_artifacts(folder):
+        summary.tables, summary.doubtful = _counts(folder, _stamp(folder))
     if running is not None:
         summary.progress = running
     elif failed:
@@ -89,10 +89,16 @@ def summarise(folder: Path, running: dict[str, Any] | None = None, failed: str |
     return summary
 
 
-def count_doubtful(tables: Tables, transcript: dict | None) -> int:
-    doubtful = sum(t.doubtful for t in tables.tables) + sum(s.doubtful for t in tables.tables for s in t.sentences)
-    words = [w for s in (transcript or {}).get("segments", []) for w in s.get("words", [])]
-    return doubtful + sum(w.get("probability", 1.0) < LOW_PROBABILITY for w in words)
+def _stamp(folder: Path) -> tuple[float, ...]:
+    names = ("tables.json", "transcript.json", CORRECTIONS_FILE)
+    return tuple((folder / n).stat().st_mtime if (folder / n).exists() else 0.0 for n in names)
+
+
+@functools.lru_cache(maxsize=512)
+def _counts(folder: Path, stamp: tuple[float, ...]) -> tuple[int, int]:
+    """Tables and doubtful sentences, as the session's page shows them (cached until a file changes)."""
+    reviewed = load_artifacts(folder).reviewed()
+    return len(reviewed.tables.tables), sum(item.doubtful for item in items_of(reviewed))
 
 
 def _json(path: Path) -> Any:

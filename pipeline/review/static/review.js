@@ -150,12 +150,14 @@ document.addEventListener("click", async (event) => {
     if (result.ok) {
       const notes = result.data.approvazione.notes;
       showMessage("Sessione approvata." + (notes.length ? " " + notes.join(" ") : ""));
+      document.querySelector(".actions").hidden = true;
     } else {
       showMessage(result.data.errore, "error");
     }
     await refresh();
   } else if (target.id === "reopen") {
-    await afterSave(await postJSON(`/api/sessions/${sessionId()}/reopen`, {}), "Sessione riaperta: si può correggere di nuovo.");
+    const result = await postJSON(`/api/sessions/${sessionId()}/reopen`, {});
+    if (result.ok) location.reload(); else showMessage(result.data.errore, "error");
   } else if (target.id === "show-preview" || target.id === "show-transcript") {
     const showPreview = target.id === "show-preview";
     preview.hidden = !showPreview;
