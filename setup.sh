@@ -6,7 +6,7 @@
 #   ./setup.sh                              set up only
 #
 # Needs Python 3.11 or 3.12 and the package registries (PyPI, and Debian's for ffmpeg
-# when it is missing). Installs: ffmpeg, a virtual environment in .venv with the
+# when it is missing). Installs: ffmpeg (and chromium for the tests), a virtual environment in .venv with the
 # pinned dependencies of requirements.lock, and the model weights into models/.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,6 +28,8 @@ find_python() {
 install_system_packages() {
   local missing=()
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+  # the review app's browser tests drive Debian's Chromium (Playwright cannot download one here)
+  if [ "${1:-}" = test ]; then command -v chromium >/dev/null 2>&1 || missing+=(chromium); fi
   [ ${#missing[@]} -eq 0 ] && return
   command -v apt-get >/dev/null 2>&1 || die "please install ${missing[*]} (no apt-get here)"
   local sudo=""
@@ -56,7 +58,7 @@ install_models() {
   .venv/bin/verbali models install
 }
 
-install_system_packages
+install_system_packages "${1:-}"
 install_python_packages
 install_models
 

@@ -25,6 +25,7 @@ from pipeline.artifacts import Session, Transcript
 from pipeline.audio import decode
 from pipeline.config import Settings
 from pipeline.review.app import create_app
+from pipeline.review.approval import NO_LIBREOFFICE, soffice
 from pipeline.review.records import CORRECTIONS_FILE
 from pipeline.storage.files import write_json
 from tests.conftest import DATA, ITALIAN_CLIPS
@@ -372,6 +373,12 @@ def test_approval_freezes_and_export_labels_writes_the_labelled_format(tmp_path)
         assert client.post(f"/api/sessions/{SESSION_ID}/corrections", json=body).status_code == 201
         approved = client.post(f"/api/sessions/{SESSION_ID}/approve", json={"by": "test"})
         assert approved.status_code == 200
+        if soffice():
+            assert approved.json()["approvazione"]["pdfa"] == "verbale.pdf"
+            assert b"<pdfaid:part>2</pdfaid:part>" in (folder / "verbale.pdf").read_bytes()  # PDF/A-2
+        else:
+            assert approved.json()["approvazione"]["notes"] == [NO_LIBREOFFICE]
+            assert "LibreOffice non è installato" in client.get(f"/sessione/{SESSION_ID}").text
         late = client.post(f"/api/sessions/{SESSION_ID}/corrections", json=_correction(1, op="replace", find="a"))
         assert late.status_code == 409 and "approvata" in late.json()["errore"]
 
