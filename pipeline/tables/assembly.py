@@ -18,6 +18,7 @@ from pipeline.artifacts import (
     Transcript,
 )
 from pipeline.ingest.programme import Programme
+from pipeline.tables.evidence import HANDOVERS, OWN, Clue, Evidence, clues
 from pipeline.tables.headings import HeadingTagger
 from pipeline.tables.identity import Identity, IdentityResolver, KnownPeople, SessionClues, person_of_label
 from pipeline.tables.nlp import load_nlp
@@ -72,15 +73,12 @@ def _merge_same_table_drafts(drafts: list[Draft]) -> list[Draft]:
             previous.turns.extend(draft.turns)
             if draft.speaker != previous.speaker:
                 previous.co_speakers.add(draft.speaker)
-                previous.evidence.append(f"second spokesperson ({draft.speaker})")
+                previous.evidence.append(Evidence(Clue.SECOND_SPOKESPERSON, draft.speaker))
             else:
-                previous.evidence.append("report resumed after an interruption")
+                previous.evidence.append(Evidence(Clue.RESUMED))
         else:
             merged.append(draft)
     return merged
-
-
-_OWN_EVIDENCE = ("self-introduction", "names its table", "the facilitator reports for the table")
 
 
 def _plausible(drafts: list[Draft], options: TablesOptions) -> list[Draft]:
@@ -96,7 +94,7 @@ def _plausible(drafts: list[Draft], options: TablesOptions) -> list[Draft]:
 def _own_evidence(draft: Draft) -> bool:
     """The presenter says who they are or which table they speak for."""
     introduced = any(s.intro_name for s in draft.signals[:3])
-    return introduced or any(e in _OWN_EVIDENCE for e in draft.evidence)
+    return introduced or bool(clues(draft.evidence) & OWN)
 
 
 def _numbered_handover(draft: Draft) -> bool:
@@ -173,7 +171,7 @@ def _table_report(
         start=sentences[0].start,
         end=sentences[-1].end,
         speaker=speaker,
-        evidence=_unique(draft.evidence + identity.evidence),
+        evidence=_unique([str(e) for e in draft.evidence] + identity.evidence),
         sentences=report_sentences,
         confidence=confidence,
         doubtful=confidence < options.doubt_threshold,
@@ -190,10 +188,10 @@ def _table_confidence(
     draft: Draft, identity: Identity, single_voice: bool, programme: Programme | None, options: TablesOptions
 ) -> float:
     """How sure we are that this is table ``identity.number``'s report: support, then doubts."""
-    evidence = " ".join(draft.evidence)
+    found = clues(draft.evidence)
     support = 0.15 + identity.score
-    support += 0.2 if "hand-over" in evidence else 0.0
-    support += 0.15 if "self-introduction" in evidence or "names its table" in evidence else 0.0
+    support += 0.2 if found & HANDOVERS else 0.0
+    support += 0.15 if found & {Clue.SELF_INTRODUCTION, Clue.NAMES_TABLE} else 0.0
     doubts = 0.15 if single_voice else 0.0
     doubts += 0.15 if draft.co_speakers else 0.0
     doubts += 0.15 if draft.words < 2 * options.min_report_words else 0.0
