@@ -180,6 +180,26 @@ def test_rename_a_speaker_move_a_sentence_and_regenerate(server, page, session_i
     _screenshot(page, "preview")
 
 
+def test_fix_a_sentence_while_listening(server, page, session_id):
+    base, settings, _ = server
+    page.goto(f"{base}/sessione/{session_id}")
+    item = page.locator("#transcript .item").nth(3)
+    start, old_text = item.get_attribute("data-start"), item.get_attribute("data-text")
+    item.locator(".edit").click()
+    text = item.locator(".text")
+    text.press("End")
+    text.type(" Parole aggiunte.")
+    text.press("Control+ ")  # the audio plays while the text is being corrected
+    page.wait_for_function("!document.getElementById('player').paused")
+    text.press("Enter")
+    _saved(page)
+    fixed = page.locator(f"#transcript .item[data-start='{start}']")
+    assert fixed.get_attribute("data-text") == f"{old_text} Parole aggiunte."
+    records = (settings.outputs_dir / session_id / "corrections.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(records[-1])["op"] == "fix_text" and json.loads(records[-1])["by"] == "Giulia Test"
+    page.evaluate("document.getElementById('player').pause()")
+
+
 def test_a_second_editor_on_a_stale_page_gets_a_clear_message(server, page, browser, session_id):
     base, settings, _ = server
     other = browser.new_page()

@@ -67,7 +67,16 @@ function isEditing() {
 }
 
 document.addEventListener("keydown", (event) => {
-  if (isEditing() || event.ctrlKey || event.metaKey || event.altKey) return;
+  // While typing a correction, Ctrl+Space and Ctrl+arrows still drive the audio.
+  if (event.ctrlKey && !event.altKey && !event.metaKey) {
+    if (event.key === " ") { player.paused ? player.play() : player.pause(); }
+    else if (event.key === "ArrowLeft") { seek(player.currentTime - 5, !player.paused); }
+    else if (event.key === "ArrowRight") { seek(player.currentTime + 5, !player.paused); }
+    else return;
+    event.preventDefault();
+    return;
+  }
+  if (isEditing() || event.metaKey || event.altKey) return;
   const index = speeds.indexOf(player.playbackRate);
   if (event.key === " ") { player.paused ? player.play() : player.pause(); }
   else if (event.key === "ArrowLeft") { seek(player.currentTime - 5, !player.paused); }
@@ -86,7 +95,12 @@ async function refresh() {
   const scroll = window.scrollY;
   holder.innerHTML = await response.text();
   window.scrollTo(0, scroll);
-  indexWords();
+  // A text being corrected and not yet saved is not lost by leaving the page unawares.
+window.addEventListener("beforeunload", (event) => {
+  if (document.querySelector(".text[contenteditable=true]")) { event.preventDefault(); event.returnValue = ""; }
+});
+
+indexWords();
   selected = null;
   if (!preview.hidden) preview.src = preview.dataset.src;
 }
@@ -219,5 +233,10 @@ function startEditing(item) {
     }
   });
 }
+
+// A text being corrected and not yet saved is not lost by leaving the page unawares.
+window.addEventListener("beforeunload", (event) => {
+  if (document.querySelector(".text[contenteditable=true]")) { event.preventDefault(); event.returnValue = ""; }
+});
 
 indexWords();
