@@ -107,6 +107,9 @@ def unchanged(site):
     assert snapshot(settings.outputs_dir, settings.recordings_dir) == before
 
 
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
 def _correction(base: int, **fields) -> dict:
     return {"base": base, "by": "test", **fields}
 
@@ -135,7 +138,7 @@ def _version(client) -> int:
 )  # fmt: skip
 def test_a_malformed_correction_is_refused_and_nothing_is_written(site, unchanged, body, message):
     client, _, _, _ = site
-    response = client.post(f"/api/sessions/{SESSION_ID}/corrections", content=body)
+    response = client.post(f"/api/sessions/{SESSION_ID}/corrections", content=body, headers=JSON_HEADERS)
     assert response.status_code == 422
     assert message in response.json()["errore"]
 
@@ -243,6 +246,19 @@ def test_a_token_is_required_when_one_is_set(tmp_path):
         assert client.get(f"/sessione/{SESSION_ID}").status_code == 200  # the cookie
 
 
+def test_changes_asked_by_another_site_or_host_name_are_refused(site, unchanged):
+    client, _, _, _ = site
+    body = _correction(_version(client), op="replace", find="Rosetti", replace="Rossetti")
+    url = f"/api/sessions/{SESSION_ID}/corrections"
+    evil = client.post(url, json=body, headers={"Origin": "http://sito-estraneo.example"})
+    assert evil.status_code == 403 and "altro sito" in evil.json()["errore"]
+    form = client.post(url, content=json.dumps(body), headers={"Content-Type": "text/plain"})
+    assert form.status_code == 415  # a plain form post from another page, without CORS preflight
+    rebound = client.post(url, json=body, headers={"Host": "sito-estraneo.example"})
+    assert rebound.status_code == 400  # a name that resolves to 127.0.0.1 (DNS rebinding)
+    assert client.post(f"/api/sessions/{SESSION_ID}/regenerate").status_code == 415
+
+
 def test_only_loopback_is_served_without_a_token():
     from pipeline.review.cli import is_loopback
 
@@ -320,7 +336,7 @@ def test_an_upload_cut_off_halfway_resumes_and_only_then_appears(site):
     received = client.get(f"/api/uploads/{FOLDER}").json()["ricevuti"]["audio_only.m4a"]
     assert 0 < received <= half
     assert not (settings.recordings_dir / FOLDER).exists()  # never a finished recording
-    assert client.post(f"/api/uploads/{FOLDER}/finish").status_code == 409
+    assert client.post(f"/api/uploads/{FOLDER}/finish", json={}).status_code == 409
     again = client.post("/api/uploads", json={"files": files})  # the same folder picked again
     assert again.status_code == 201 and again.json()["ricevuti"]["audio_only.m4a"] == received
 
@@ -330,7 +346,7 @@ def test_an_upload_cut_off_halfway_resumes_and_only_then_appears(site):
         f"/api/uploads/{FOLDER}/file", params={"path": "audio_only.m4a", "offset": received}, content=audio[received:]
     )
     assert rest.status_code == 200 and rest.json()["ricevuti"] == len(audio)
-    assert client.post(f"/api/uploads/{FOLDER}/finish").status_code == 201
+    assert client.post(f"/api/uploads/{FOLDER}/finish", json={}).status_code == 201
     placed = settings.recordings_dir / FOLDER
     assert (placed / "audio_only.m4a").read_bytes() == audio and (placed / "chat.txt").read_bytes() == chat
     assert sorted(p.name for p in placed.iterdir()) == ["audio_only.m4a", "chat.txt"]
@@ -363,7 +379,7 @@ def test_approval_freezes_and_export_labels_writes_the_labelled_format(tmp_path)
     outputs = tmp_path / "outputs"
     folder = make_session(outputs)
     settings = Settings(outputs_dir=outputs, recordings_dir=tmp_path / "recordings")
-    with TestClient(create_app(settings, processor=SubmittedFolders())) as client:
+    with TestClient(create_app(settings, processor=SubmittedFolders()), base_url="http://127.0.0.1") as client:
         sentence = next(
             s for t in json.loads((folder / "tables.json").read_text())["tables"][:1] for s in t["sentences"]
             if s["heading"] == "criticita"

@@ -187,14 +187,14 @@ def test_fix_a_sentence_while_listening(server, page, session_id):
     start, old_text = item.get_attribute("data-start"), item.get_attribute("data-text")
     item.locator(".edit").click()
     text = item.locator(".text")
-    text.press("End")
-    text.type(" Parole aggiunte.")
+    text.press("Home")
+    text.type("Dunque, ")
     text.press("Control+ ")  # the audio plays while the text is being corrected
     page.wait_for_function("!document.getElementById('player').paused")
     text.press("Enter")
     _saved(page)
     fixed = page.locator(f"#transcript .item[data-start='{start}']")
-    assert fixed.get_attribute("data-text") == f"{old_text} Parole aggiunte."
+    assert fixed.get_attribute("data-text") == f"Dunque, {old_text}"
     records = (settings.outputs_dir / session_id / "corrections.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(records[-1])["op"] == "fix_text" and json.loads(records[-1])["by"] == "Giulia Test"
     page.evaluate("document.getElementById('player').pause()")

@@ -249,3 +249,20 @@ def test_concurrent_saves_lose_nothing_and_duplicate_nothing(tmp_path):
     assert len(records) == outcomes.count("saved")
     assert [r.id for r in records] == list(range(1, len(records) + 1))
     assert [r.base for r in records] == list(range(len(records)))
+
+
+def test_the_page_shows_every_word_once_even_a_question_inside_a_report():
+    """pisa-2023-05-16: table 1's report is interrupted by a clarifying question."""
+    from pipeline.review.view import items_of
+    from pipeline.tables import find_tables
+
+    transcript = Transcript.from_dict(json.loads((DATA / "plenaries" / "pisa-2023-05-16.transcript.json").read_text()))
+    reviewed = apply_corrections(transcript, find_tables(transcript), [])
+    items = items_of(reviewed)
+    shown = [(w.start, w.text) for item in items for w in item.words]
+    assert sorted(shown) == sorted((w.start, w.word.strip()) for w in transcript.words if w.word.strip())
+    assert [i.start for i in items] == sorted(i.start for i in items)
+    inside_reports = [
+        i for i in items if i.table is None and any(t.start < i.start < t.end for t in reviewed.tables.tables)
+    ]
+    assert inside_reports, "the interruption is shown, outside any table's sentences"

@@ -12,11 +12,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import ClientDisconnect
 
 from pipeline.config import Settings
@@ -31,6 +33,8 @@ from pipeline.review.uploads import UploadError, Uploads, WrongOffset, split_upl
 
 HERE = Path(__file__).parent
 TOKEN_COOKIE = "verbali_token"
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
+JSON_TYPE = "application/json"
 
 
 @dataclass
@@ -64,6 +68,9 @@ def create_app(settings: Settings, token: str | None = None, *, processor: Proce
     templates.env.filters["clock"] = clock
     templates.env.filters["operation"] = lambda op: view.OPERATION_LABELS.get(op, op)
     _add_token_check(app, token)
+    _add_same_site_check(app)
+    if token is None:  # served on loopback only: refuse other host names (DNS rebinding)
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_HOSTS)
     _add_error_handlers(app)
     _add_pages(app, context, templates)
     _add_corrections_api(app, context)
@@ -96,6 +103,20 @@ def _add_token_check(app: FastAPI, token: str | None) -> None:
         if offered is None or not secrets.compare_digest(offered, token):
             message = "accesso negato: serve il codice di accesso (apri l'indirizzo con ?token=...)"
             return JSONResponse({"errore": message}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return await call_next(request)
+
+
+def _add_same_site_check(app: FastAPI) -> None:
+    """Changes come from this app's own pages: a request another site's page makes is refused."""
+
+    @app.middleware("http")
+    async def same_site(request: Request, call_next):
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            origin = request.headers.get("origin")
+            if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+                return JSONResponse({"errore": "richiesta da un altro sito: rifiutata"}, status_code=403)
+            if request.method == "POST" and not request.headers.get("content-type", "").startswith(JSON_TYPE):
+                return JSONResponse({"errore": f"le richieste POST devono essere {JSON_TYPE}"}, status_code=415)
         return await call_next(request)
 
 

@@ -144,9 +144,10 @@ def items_of(reviewed: Reviewed) -> list[Item]:
             item = Item(sentence.start, sentence.end, sentence.text, None, index, sentence.heading, sentence.doubtful)
             item.opens_table = position == 0
             items.append(item)
-    spans = [(t.start, t.end) for t in tables.tables]
+    reported = [(s.start, s.end) for t in tables.tables for s in t.sentences]
     for sentence in plain_sentences(transcript, 0.0, float("inf")):
-        if not any(start - 0.05 <= sentence.start and sentence.end <= end + 0.05 for start, end in spans):
+        # what no report sentence says is shown too: a question that interrupts a report, for one
+        if not any(_mostly_within(sentence, start, end) for start, end in reported):
             items.append(Item(sentence.start, sentence.end, sentence.text, None))
     for item in items:
         item.words, item.speaker = timeline.words_between(item.start, item.end)
@@ -154,6 +155,11 @@ def items_of(reviewed: Reviewed) -> list[Item]:
     items.sort(key=lambda i: (i.start, i.end))
     _mark_table_openings(items)
     return items
+
+
+def _mostly_within(sentence, start: float, end: float) -> bool:
+    overlap = min(sentence.end, end) - max(sentence.start, start)
+    return overlap > 0.5 * max(sentence.end - sentence.start, 0.01)
 
 
 def _mark_table_openings(items: list[Item]) -> None:
