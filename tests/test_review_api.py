@@ -9,9 +9,11 @@ them for real).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -28,7 +30,7 @@ from pipeline.review.app import create_app
 from pipeline.review.approval import NO_LIBREOFFICE, soffice
 from pipeline.review.records import CORRECTIONS_FILE
 from pipeline.storage.files import write_json
-from tests.conftest import DATA, ITALIAN_CLIPS
+from tests.conftest import DATA, ITALIAN_CLIPS, ROOT
 
 SESSION_ID = "2021-11-22-1730-plenaria-pavia"
 PLENARY = DATA / "plenaries" / "pavia-2021-11-22.transcript.json"
@@ -414,3 +416,40 @@ def test_approval_freezes_and_export_labels_writes_the_labelled_format(tmp_path)
     moved = [u for u in labels.units if abs(u.start - sentence["start"]) < 0.01]
     assert moved and moved[0].heading == "proposte"
     assert transcript.text.replace(" ", "") == reviewed.transcript.text.replace(" ", "")
+
+
+def _serve(tmp_path: Path, host: str, env: dict) -> tuple[subprocess.Popen, int]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "pipeline", "review", "--host", host, "--port", str(port)]
+    command += ["--out", str(tmp_path / "outputs"), "--recordings", str(tmp_path / "recordings")]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    for _ in range(300):
+        with socket.socket() as attempt:
+            if attempt.connect_ex(("127.0.0.1", port)) == 0:
+                return process, port
+        time.sleep(0.1)
+    process.kill()
+    raise AssertionError(process.stderr.read())
+
+
+def test_verbali_review_off_loopback_requires_the_token(tmp_path):
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VERBALI_REVIEW_TOKEN": "codice-di-prova"}
+    process, port = _serve(tmp_path, "0.0.0.0", env)
+    try:
+        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 401
+        authorised = httpx.get(f"http://127.0.0.1:{port}/", headers={"Authorization": "Bearer codice-di-prova"})
+        assert authorised.status_code == 200 and "Carica una registrazione Zoom" in authorised.text
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+    env.pop("VERBALI_REVIEW_TOKEN")
+    process, port = _serve(tmp_path, "0.0.0.0", env)
+    process.terminate()
+    _, errors = process.communicate(timeout=20)
+    printed = re.search(r"access token \(shown once\): (\S+)", errors)
+    assert printed and len(printed.group(1)) >= 20
