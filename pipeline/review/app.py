@@ -172,6 +172,7 @@ def sessions_list(context: ReviewContext) -> list[view.SessionSummary]:
         for j in (context.processor.jobs.values() if context.processor else [])
         if j.state == "errore"
     }
+    failed = {**_failed_runs(context.outputs), **failed}
     found = [p for p in sorted(context.outputs.glob("*/session.json"))]
     summaries = [view.summarise(p.parent, running.get(p.parent.name), failed.get(p.parent.name)) for p in found]
     known = {s.session_id for s in summaries}
@@ -182,6 +183,17 @@ def sessions_list(context: ReviewContext) -> list[view.SessionSummary]:
         if key not in known and key not in running:
             summaries.append(view.SessionSummary(key, "failed", key, detail=error))
     return sorted(summaries, key=lambda s: (s.date, s.session_id), reverse=True)
+
+
+def _failed_runs(outputs: Path) -> dict[str, str]:
+    """Sessions whose last run failed (``verbali status``), from the state database if there is one."""
+    from pipeline.storage.state import State
+
+    database = outputs / documents.STATE_FILE
+    if not database.exists():
+        return {}
+    with State(database) as state:
+        return {row.session_id: row.detail or "" for row in state.sessions() if row.status == "failed"}
 
 
 def _add_pages(app: FastAPI, context: ReviewContext, templates: Jinja2Templates) -> None:
