@@ -49,7 +49,8 @@ def approve(folder: Path, settings: Settings, author: str, *, pseudonymised: boo
 
     if read_approval(folder) is not None:
         raise AlreadyApproved("la sessione è già approvata")
-    written = [p for p in regenerate(folder, settings) if ".bozza." not in p.name]
+    # a document an editor changed by hand was kept (its draft went beside it): theirs is approved
+    written = [p.with_name(p.name.replace(".bozza.", ".")) for p in regenerate(folder, settings)]
     notes = []
     pdfa = None
     docx = folder / "verbale.docx"
