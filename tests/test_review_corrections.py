@@ -266,3 +266,20 @@ def test_the_page_shows_every_word_once_even_a_question_inside_a_report():
         i for i in items if i.table is None and any(t.start < i.start < t.end for t in reviewed.tables.tables)
     ]
     assert inside_reports, "the interruption is shown, outside any table's sentences"
+
+
+def test_pseudonymised_text_names_roles_and_keeps_organisations(artifacts):
+    from pipeline.artifacts import Session
+    from pipeline.review.pseudonyms import pseudonymise, replacements
+
+    transcript, tables = artifacts
+    first = tables.tables[0]
+    assert (first.spokesperson.name, first.table_number) == ("Giulia Bianchi", 1)
+    session = Session("s", "file", "/x", "Plenaria", participants=["Paolo Ferri"])
+    names = replacements(session, tables, transcript)
+    organisation = first.spokesperson.organisation
+    text = f"Giulia Bianchi ({organisation}) ha riportato. Grazie Giulia. Paolo Ferri chiede. {organisation}."
+    result = pseudonymise({"testo": [text]}, names, [organisation])["testo"][0]
+    assert "Giulia" not in result and "Bianchi" not in result and "Paolo" not in result
+    assert result.startswith(f"Portavoce del tavolo 1 ({organisation}) ha riportato. Grazie Portavoce del tavolo 1")
+    assert "Partecipante" in result and result.endswith(f"{organisation}.")
