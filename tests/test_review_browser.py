@@ -135,7 +135,11 @@ def test_play_click_to_seek_and_keys(server, page, session_id):
 
 
 def _saved(page) -> None:
-    page.wait_for_selector("#message:not([hidden])")
+    """Waits for the answer to a save (not the hint shown while a text is being corrected)."""
+    page.wait_for_function(
+        "() => { const m = document.getElementById('message');"
+        " return !m.hidden && !m.textContent.startsWith('Correggi il testo'); }"
+    )
     assert page.inner_text("#message") == "Correzione salvata.", page.inner_text("#message")
     page.evaluate("document.getElementById('message').hidden = true")
 
@@ -258,6 +262,7 @@ def test_approve_then_a_rerun_leaves_the_documents_alone(server, page, session_i
     page.check("#pseudonymised")
     page.click("#approve")
     page.wait_for_selector(".box.approved")
+    assert not page.is_visible("#approve") and not page.is_visible("#transcript select.heading")
     _screenshot(page, "approved")
     approved = json.loads((folder / "approval.json").read_text(encoding="utf-8"))["files"]
     assert {"verbale.md", "verbale.html", "verbale.docx", "verbale.pseudonimizzato.md"} <= approved.keys()

@@ -111,12 +111,12 @@ async function save(op, args) {
 }
 
 async function afterSave(result, done) {
+  await refresh();  // the page shows the saved state (or the other editor's) before the message
   if (result.ok) {
     showMessage(done);
   } else {
     showMessage(result.data.errore || `Errore ${result.status}`, "error");
   }
-  await refresh();
   return result.ok;
 }
 
@@ -153,8 +153,8 @@ document.addEventListener("click", async (event) => {
     target.disabled = true;
     const result = await postJSON(`/api/sessions/${sessionId()}/regenerate`, {});
     target.disabled = false;
-    showMessage(result.ok ? `Verbale rigenerato: ${result.data.scritti.join(", ")}` : result.data.errore, result.ok ? "info" : "error");
     await refresh();
+    showMessage(result.ok ? `Verbale rigenerato: ${result.data.scritti.join(", ")}` : result.data.errore, result.ok ? "info" : "error");
   } else if (target.id === "approve") {
     if (!confirm("Approvare la sessione? I documenti approvati non verranno più modificati.")) return;
     target.disabled = true;
