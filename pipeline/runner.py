@@ -184,7 +184,7 @@ class _SessionRun:
         self.result.tables = len(tables.tables)
 
     def decode(self) -> AudioInfo:
-        progress = lambda done, total: self.hook("decoding", total=total, completed=done)  # noqa: E731
+        progress = lambda done, total: self.hook("audio", total=total, completed=done)  # noqa: E731
         return audio.decode(self.session.audio_path, self.folder / AUDIO_FILE, progress)
 
     def load_audio_info(self) -> AudioInfo:

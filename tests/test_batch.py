@@ -115,7 +115,7 @@ def test_a_batch_processes_each_session_through_the_hooks_and_exits_0(folders):
     assert [r.ok for r in report.results] == [True, True]
     ids = [r.session_id for r in report.results]
     assert hooks.events == [("started", ids[0]), ("finished", ids[0]), ("started", ids[1]), ("finished", ids[1])]
-    assert {"decoding", "transcription"} <= hooks.steps
+    assert {"audio", "transcription"} <= hooks.steps
     transcript = json.loads((outputs / ids[0] / "transcript.json").read_text())
     assert transcript["segments"][0]["text"] == SAID
     assert (outputs / ids[0] / "verbale.md").exists()

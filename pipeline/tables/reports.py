@@ -57,6 +57,10 @@ class Draft:
     def words(self) -> int:
         return sum(t.words for t in self.turns)
 
+    def opening_numbers(self, count: int) -> set[int]:
+        """The table numbers named in the first ``count`` sentences."""
+        return {r.number for s in self.signals[:count] for r in s.table_refs if r.number is not None}
+
 
 def find_facilitator(turns: Sequence[Turn]) -> str | None:
     """The speaker who hands the floor over most often."""
@@ -263,13 +267,13 @@ class ReportFinder:
         if turn.speaker == self.facilitator or asks or turn.words < self.options.interjection_words:
             return False
         opening = turn.opening(self.options.opening_sentences)
-        if _other_table(opening, draft):
+        if _other_table(opening, draft, self.options):
             return False
         return self._invites(draft) or any("ADDITION" in s.labels or s.speaks_for_table for s in opening)
 
     def _starts_other_table(self, turn: Turn, draft: Draft) -> bool:
         opening = turn.opening(2)
-        return any(s.speaks_for_table for s in opening) and _other_table(opening, draft)
+        return any(s.speaks_for_table for s in opening) and _other_table(opening, draft, self.options)
 
 
 def _ends_naming_a_table(turn: Turn) -> bool:
@@ -291,8 +295,8 @@ def _asks(signal: Signals) -> bool:
     return signal.question and "TECH" not in signal.labels
 
 
-def _other_table(opening: Iterable[Signals], draft: Draft) -> bool:
-    mine = {r.number for s in draft.signals[:5] for r in s.table_refs if r.number is not None}
+def _other_table(opening: Iterable[Signals], draft: Draft, options: TablesOptions) -> bool:
+    mine = draft.opening_numbers(options.opening_sentences)
     if draft.handover is not None:
         mine |= {r.number for r in draft.handover.refs if r.number is not None}
     theirs = {r.number for s in opening for r in s.table_refs if r.number is not None}
