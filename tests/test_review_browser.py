@@ -95,6 +95,7 @@ def session_id(server, page):
     page.dispatch_event("#editor-name", "change")
     page.set_input_files("#folder-picker", str(SAMPLE))
     page.wait_for_selector("#sessions .state-running", timeout=60_000)
+    page.wait_for_selector("#sessions .progress-text >> text=/trascrizione \\d+ %/", timeout=120_000)
     _screenshot(page, "upload")
     link = page.wait_for_selector("#sessions a[href^='/sessione/']", timeout=600_000)
     _screenshot(page, "sessions")

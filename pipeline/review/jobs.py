@@ -23,13 +23,13 @@ from pipeline.runner import Engines, SessionResult
 
 logger = logging.getLogger("verbali")
 RETRY_SECONDS = 30.0
-STEP_NAMES = {
-    "decoding": "decodifica dell'audio",
-    "transcribing": "trascrizione",
+STEP_NAMES = {  # the stages' progress steps, as the page names them
+    "audio": "decodifica dell'audio",
     "transcription": "trascrizione",
     "diarization": "riconoscimento delle voci",
-    "embeddings": "riconoscimento delle voci",
-    "segmentation": "riconoscimento delle voci",
+    "alignment": "allineamento",
+    "tables": "tavoli",
+    "minutes": "verbale",
 }
 
 
