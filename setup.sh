@@ -6,7 +6,8 @@
 #   ./setup.sh                              set up only
 #
 # Needs Python 3.11 or 3.12 and the package registries (PyPI, and Debian's for ffmpeg
-# when it is missing). Installs: ffmpeg, redis-server, a virtual environment in .venv with the
+# when it is missing). Installs: ffmpeg, redis-server (and chromium and LibreOffice Writer for the
+# tests), a virtual environment in .venv with the
 # pinned dependencies of requirements.lock, and the model weights into models/.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,6 +30,12 @@ install_system_packages() {
   local missing=()
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)  # the broker of docs/workers.md, and its tests
+  # the review app's browser tests drive Debian's Chromium (Playwright cannot download one here)
+  # and the approval's PDF/A is made by LibreOffice: the tests check the real file
+  if [ "${1:-}" = test ]; then
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+  fi
   [ ${#missing[@]} -eq 0 ] && return
   command -v apt-get >/dev/null 2>&1 || die "please install ${missing[*]} (no apt-get here)"
   local sudo=""
@@ -57,7 +64,7 @@ install_models() {
   .venv/bin/verbali models install
 }
 
-install_system_packages
+install_system_packages "${1:-}"
 install_python_packages
 install_models
 

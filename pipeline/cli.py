@@ -23,6 +23,7 @@ from pipeline.config import DiarizeOptions, Settings, TranscribeOptions
 from pipeline.errors import VerbaliError
 from pipeline.logs import log_to_file
 from pipeline.progress import ConsoleHooks, LogHooks
+from pipeline.review import cli as review_cli
 from pipeline.runner import SessionResult
 from pipeline.storage.state import State
 
@@ -293,3 +294,5 @@ def install_models(names: tuple[str, ...], models_dir: Path | None, hf_token: st
 from pipeline.workers.cli import worker  # noqa: E402 -- a command of its own package
 
 main.add_command(worker)
+main.add_command(review_cli.review)
+main.add_command(review_cli.export_labels_command)

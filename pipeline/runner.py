@@ -219,10 +219,13 @@ class _SessionRun:
     def align(self, raw: Transcript, turns: Diarization) -> Transcript:
         transcript = align.align(raw, turns, self.settings.align)
         write_json(self.folder / "transcript.json", transcript.to_dict())
+        self.publish_exports(transcript)
+        return transcript
+
+    def publish_exports(self, transcript: Transcript) -> None:
         self.publisher.publish(self.folder / "transcript.srt", export.to_srt(transcript))
         self.publisher.publish(self.folder / "transcript.vtt", export.to_vtt(transcript))
         self.publisher.publish(self.folder / "transcript.txt", export.to_text(transcript))
-        return transcript
 
     def find_tables(self, transcript: Transcript) -> Any:
         from pipeline.tables import find_tables
@@ -235,12 +238,18 @@ class _SessionRun:
 
     def write_minutes(self, transcript: Transcript, tables: Any, decoded: AudioInfo) -> None:
         from pipeline.documents import build_minutes, render_minutes
+        from pipeline.review.corrections import corrected
 
         options = self.settings.render_options()
-        minutes = build_minutes(self.session, transcript, tables, self.programme, decoded.duration, options)
+        reviewed = corrected(self.folder, transcript, tables)  # editors' corrections, if any
+        minutes = build_minutes(
+            self.session, reviewed.transcript, reviewed.tables, self.programme, decoded.duration, options
+        )
         if self.programme is not None:
             write_json(self.folder / "programma.json", self.programme.to_dict())
         render_minutes(minutes, self.folder, options, publish=self.publisher.publish)
+        if reviewed.applied:  # the editors' names and words in the exports too
+            self.publish_exports(reviewed.transcript)
         write_json(self.folder / "verbale.json", minutes.to_dict())
 
     def load_tables(self) -> Any:

@@ -3,6 +3,7 @@
 The sha256 of every document the pipeline writes is recorded. If the file on disk no
 longer matches what was recorded (or was never recorded), a person has changed it:
 it is left alone, and the new draft is written beside it as ``<name>.bozza.<ext>``.
+The same happens to the documents of an approved session (``approval.json``): frozen.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from pathlib import Path
 
 from pipeline.models import sha256_of
+from pipeline.review.freeze import frozen_documents
 from pipeline.storage.files import write_bytes
 from pipeline.storage.state import State
 
@@ -28,13 +30,19 @@ class Publisher:
     def publish(self, target: Path, content: bytes | str) -> Path:
         data = content.encode("utf-8") if isinstance(content, str) else content
         new_sha = hashlib.sha256(data).hexdigest()
-        if target.exists() and self._edited_by_a_person(target, new_sha):
+        approved = frozen_documents(target.parent).get(target.name)
+        if approved == new_sha and target.exists():
+            return target
+        if approved is not None or (target.exists() and self._edited_by_a_person(target, new_sha)):
             draft = target.with_name(f"{target.name.split('.')[0]}.bozza{''.join(target.suffixes)}")
             self._write(draft, data, new_sha)
             self.state.record_kept_edit(self._key(target), self.session_id, self._key(draft))
             self.kept.append((target, draft))
             logger.warning(
-                "%s: %s was edited by hand: kept it, new draft in %s", self.session_id, target.name, draft.name
+                "%s: %s was approved or edited by hand: kept it, new draft in %s",
+                self.session_id,
+                target.name,
+                draft.name,
             )
             return draft
         return self._write(target, data, new_sha)
