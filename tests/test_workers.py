@@ -205,6 +205,26 @@ def submitter(cluster: Cluster, outputs: str, **options):
     return make_app(queue), cluster.book(), queue, settings
 
 
+def test_an_upload_in_the_review_app_is_processed_by_the_workers(cluster):
+    from pipeline.review.jobs import Processor
+
+    recordings = cluster.folder("upload")
+    shutil.copy(CLIPS / "cheetah_test_it_norm.wav", recordings / "2024-08-01 10.00 caricata.wav")
+    _, _, queue, settings = submitter(cluster, "out-upload")
+    processor = Processor(settings, queue_options=queue)
+    assert processor.engines is None  # no model loaded in the web app: the workers have them
+    try:
+        job = processor.submit(recordings)
+        wait_until(lambda: job.state in ("fatto", "errore"), 150, "the upload to be processed")
+    finally:
+        processor.stop()
+    assert job.state == "fatto", job.error
+    assert job.session_id == "2024-08-01-1000-caricata"
+    assert (settings.outputs_dir / job.session_id / "verbale.md").is_file()
+    [record] = [r for r in cluster.book().jobs() if r.session_id == job.session_id]
+    assert record.state == "done" and record.worker and record.worker.endswith("@test")
+
+
 def test_a_worker_killed_mid_transcription_leaves_its_session_to_the_other(cluster):
     recordings = cluster.folder("killed")
     cut_clip(SAMPLE_MIX, recordings / "2024-05-01 11.00 lunga.wav", 20, 60)

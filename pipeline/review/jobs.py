@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.artifacts import Session
-from pipeline.batch import run_batch
-from pipeline.config import Settings
+from pipeline.batch import BatchReport, run_batch
+from pipeline.config import QueueOptions, Settings
 from pipeline.errors import RunInProgress
 from pipeline.runner import Engines, SessionResult
 
@@ -30,6 +30,11 @@ STEP_NAMES = {  # the stages' progress steps, as the page names them
     "alignment": "allineamento",
     "tables": "tavoli",
     "minutes": "verbale",
+}
+WORKER_STATES = {  # a job's state on the workers, as the page names it
+    "queued": "in coda sui worker",
+    "running": "in lavorazione su un worker",
+    "retrying": "nuovo tentativo",
 }
 
 
@@ -59,9 +64,12 @@ class Job:
 
 
 class Processor:
-    def __init__(self, settings: Settings, engines: Engines | None = None):
+    """Processes uploads on this machine, or, with a broker (``VERBALI_BROKER``), on the workers."""
+
+    def __init__(self, settings: Settings, engines: Engines | None = None, queue_options: QueueOptions | None = None):
         self.settings = settings
-        self.engines = engines or Engines(settings)
+        self.queue_options = queue_options or QueueOptions.from_environment()
+        self.engines = engines or (None if self.queue_options.broker else Engines(settings))
         self.jobs: dict[str, Job] = {}
         self._queue: queue.Queue[Path | None] = queue.Queue()
         self._lock = threading.Lock()
@@ -94,13 +102,7 @@ class Processor:
                 job.state, job.error = "errore", str(error)
 
     def _process(self, job: Job) -> None:
-        hooks = _JobHooks(job)
-        while True:
-            report = run_batch([job.folder], self.settings, settle=0, hooks=hooks, engines=self.engines)
-            if not isinstance(report.error, RunInProgress):
-                break
-            job.step = "in attesa: un'altra elaborazione usa la cartella dei risultati"
-            time.sleep(RETRY_SECONDS)
+        report = self._on_workers(job) if self.queue_options.broker else self._here(job)
         problems = [str(p) for p in report.problems] + [r.error or "" for r in report.failed]
         if report.error is not None or problems:
             job.state, job.error = "errore", str(report.error or "; ".join(problems))
@@ -108,6 +110,25 @@ class Processor:
         for result in report.done:
             _make_review_audio(self.settings.outputs_dir / result.session_id)
         job.state = "fatto"
+
+    def _here(self, job: Job) -> BatchReport:
+        hooks = _JobHooks(job)
+        while True:
+            report = run_batch([job.folder], self.settings, settle=0, hooks=hooks, engines=self.engines)
+            if not isinstance(report.error, RunInProgress):
+                return report
+            job.step = "in attesa: un'altra elaborazione usa la cartella dei risultati"
+            time.sleep(RETRY_SECONDS)
+
+    def _on_workers(self, job: Job) -> BatchReport:
+        from pipeline.workers.submit import process_on_workers
+
+        def follow(record: Any) -> None:
+            job.session_id = record.session_id
+            where = f" ({record.worker})" if record.worker else ""
+            job.step = f"{WORKER_STATES.get(record.state, record.state)}{where}"
+
+        return process_on_workers([job.folder], self.settings, self.queue_options, on_change=follow)
 
 
 class _JobHooks:

@@ -92,7 +92,7 @@ def run_on_workers(
     app, book, report = make_app(options), JobBook(connect(broker)), BatchReport()
     shared = SharedPaths(options.shared_root)
     try:
-        sessions, report.waiting = settled(discover(paths or (settings.recordings_dir,), report), settle)
+        sessions, report.waiting = settled(discover(paths or (settings.recordings_dir,), settings, report), settle)
         alive = consumed_queues(app)
         submitted = submit(app, book, sessions, settings, options, choose_queue(alive), force=force)
     except VerbaliError as error:

@@ -6,6 +6,8 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from celery import Celery
 
@@ -15,6 +17,9 @@ from pipeline.workers.book import JobBook, JobRecord
 from pipeline.workers.coordinator import seed_session_state
 from pipeline.workers.jobs import SharedPaths, build_spec
 from pipeline.workers.tasks import TASK_NAME
+
+if TYPE_CHECKING:
+    from pipeline.batch import BatchReport
 
 POLL = 0.5  # seconds between looks at the job book while waiting
 
@@ -65,3 +70,28 @@ def wait_for(
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError(f"{sum(not r.is_finished for r in records)} jobs still unfinished")
         time.sleep(POLL)
+
+
+def process_on_workers(
+    paths: list[Path], settings: Settings, options: QueueOptions, *, force: bool = False,
+    on_change: Callable[[JobRecord], None] = lambda record: None,
+) -> BatchReport:  # fmt: skip
+    """Submit one job per session under ``paths``, wait for the workers, record what they did.
+
+    What the review app's upload does when a broker is configured: the same ``BatchReport`` as a
+    local ``run_batch``, the sessions processed by whichever workers are free.
+    """
+    from pipeline.batch import BatchReport, discover
+    from pipeline.workers.app import make_app
+    from pipeline.workers.book import connect
+    from pipeline.workers.coordinator import record_finished
+    from pipeline.workers.process import from_dict
+    from pipeline.workers.routing import choose_queue, consumed_queues
+
+    app, book, report = make_app(options), JobBook(connect(options.broker)), BatchReport()
+    sessions = discover(paths, settings, report)
+    submitted = submit(app, book, sessions, settings, options, choose_queue(consumed_queues(app)), force=force)
+    records = wait_for(book, [job.job_id for job in submitted], on_change)
+    report.syntheses = record_finished(book, book.jobs(), settings, SharedPaths(options.shared_root))
+    report.results = [from_dict(r.result) for r in records if r.result]
+    return report
