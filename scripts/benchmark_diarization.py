@@ -292,45 +292,55 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/verbali-diarization-bench"))
     parser.add_argument("--sets", help="comma-separated set names (default: all)")
     parser.add_argument("--systems", help=f"comma-separated, from: {', '.join(SYSTEMS)}")
-    parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument(
+        "--results", type=Path, default=Path("diarization-benchmark.jsonl"),
+        help="each result is appended here as a JSON line; the table is made from all of them",
+    )  # fmt: skip
+    parser.add_argument("--table-only", action="store_true", help="print the table of --results and stop")
     args = parser.parse_args()
+    if not args.table_only:
+        run_benchmark(args)
+    print_table([json.loads(line) for line in args.results.read_text().splitlines() if line.strip()])
+
+
+def skipped(system: str, bench: BenchSet) -> bool:
+    if system == "verbali pyannote":  # with tracks, the same pipeline and config as plain, then renamed
+        return bench.tracks
+    return system in ("verbali tracks", "verbali auto") and not bench.tracks
+
+
+def run_benchmark(args: argparse.Namespace) -> None:
     from pyannote.metrics.diarization import DiarizationErrorRate
 
     wanted_sets = set(args.sets.split(",")) if args.sets else None
-    wanted_systems = set(args.systems.split(",")) if args.systems else None
     args.cache.mkdir(parents=True, exist_ok=True)
     sets = bench_sets(args.cache, wanted_sets)
     now = dt.datetime.now(dt.UTC)
-    print(f"# {now:%Y-%m-%d %H:%M} UTC, {_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    rows, details = [], []
-    for system, make in systems(args.models, wanted_systems).items():
+    machine = f"{now:%Y-%m-%d %H:%M} UTC, {_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"# {machine}", flush=True)
+    for system, make in systems(args.models, set(args.systems.split(",")) if args.systems else None).items():
         run = make()
-        pooled = {label: DiarizationErrorRate(collar=collar) for label, collar in COLLARS.items()}
-        pooled_tracks = {label: DiarizationErrorRate(collar=collar) for label, collar in COLLARS.items()}
         for bench in sets:
-            if system in ("verbali tracks", "verbali auto") and not bench.tracks:
+            if skipped(system, bench):
                 continue
             started = time.perf_counter()
             hypothesis, result = run(bench)
             seconds = time.perf_counter() - started
-            scores = {label: metric(bench.reference, hypothesis) for label, metric in pooled.items()}
-            if bench.tracks:
-                for metric in pooled_tracks.values():
-                    metric(bench.reference, hypothesis)
-            extra = _bleed(result)
-            rows.append((system, bench.name, scores, seconds, len(hypothesis.labels()), extra))
-            details.append({"system": system, "set": bench.name, **scores, "seconds": seconds,
-                            "speakers": len(hypothesis.labels()), "bleed": extra})  # fmt: skip
-            print(f"{system:18s} {bench.name:18s} " + " ".join(f"{v:6.1%}" for v in scores.values())
-                  + f" {seconds:6.1f}s {len(hypothesis.labels())} spk {extra or ''}", flush=True)  # fmt: skip
-        for label, metrics in (("pooled, all sets", pooled), ("pooled, sets with tracks", pooled_tracks)):
-            if any(m.results_ for m in metrics.values()):
-                total = {name: abs(metric) for name, metric in metrics.items()}
-                rows.append((system, label, total, None, None, None))
-                print(f"{system:18s} {label:18s} " + " ".join(f"{v:6.1%}" for v in total.values()), flush=True)
-    print_table(rows)
-    if args.json:
-        args.json.write_text(json.dumps(details, indent=1, default=str))
+            components = {
+                label: DiarizationErrorRate(collar=collar)(bench.reference, hypothesis, detailed=True)
+                for label, collar in COLLARS.items()
+            }
+            record = {
+                "system": system, "set": bench.name, "tracks": bench.tracks, "machine": machine,
+                "seconds": round(seconds, 1), "speakers": len(hypothesis.labels()), "bleed": _bleed(result),
+                **{label: c["diarization error rate"] for label, c in components.items()},
+                "components": {label: {k: float(v) for k, v in c.items()} for label, c in components.items()},
+            }  # fmt: skip
+            with args.results.open("a") as out:
+                out.write(json.dumps(record) + "\n")
+            scores = " ".join(f"{record[label]:6.1%}" for label in COLLARS)
+            extra = f"{seconds:6.1f}s {record['speakers']} spk {record['bleed'] or ''}"
+            print(f"{system:16s} {bench.name:20s} {scores} {extra}", flush=True)
 
 
 def _bleed(result) -> dict | None:
@@ -340,17 +350,38 @@ def _bleed(result) -> dict | None:
     return {"attenuation_db": report.attenuation_db, "bleed_share": report.bleed_share, "choice": report.choice}
 
 
-def print_table(rows) -> None:
-    names = list(dict.fromkeys(r[1] for r in rows))
-    systems_seen = list(dict.fromkeys(r[0] for r in rows))
-    print("\n| set | " + " | ".join(f"{s} DER / ±0.25 s" for s in systems_seen) + " |")
+def print_table(records: list[dict]) -> None:
+    """DER / DER ±0.25 s per set and system (the latest result of each), then pooled over sets."""
+    latest = {(r["system"], r["set"]): r for r in records}
+    systems_seen = [s for s in SYSTEMS if any(key[0] == s for key in latest)]
+    names = list(dict.fromkeys(key[1] for key in latest))
+    print("\n| set | " + " | ".join(systems_seen) + " |")
     print("|---|" + "--:|" * len(systems_seen))
     for name in names:
+        cells = [_cell(latest.get((system, name))) for system in systems_seen]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    for label, keep in (("pooled, all sets", lambda r: True), ("pooled, sets with tracks", lambda r: r["tracks"])):
         cells = []
         for system in systems_seen:
-            found = [r for r in rows if r[0] == system and r[1] == name]
-            cells.append(" / ".join(f"{v:.1%}" for v in found[0][2].values()) if found else "–")
-        print(f"| {name} | " + " | ".join(cells) + " |")
+            chosen = [r for (s, _), r in latest.items() if s == system and keep(r)]
+            cells.append(_pooled(chosen) if chosen else "–")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+def _cell(record: dict | None) -> str:
+    if record is None:
+        return "–"
+    choice = (record.get("bleed") or {}).get("choice")
+    return " / ".join(f"{record[label]:.1%}" for label in COLLARS) + (f" ({choice})" if choice else "")
+
+
+def _pooled(records: list[dict]) -> str:
+    rates = []
+    for label in COLLARS:
+        parts = [r["components"][label] for r in records]
+        errors = sum(p["confusion"] + p["missed detection"] + p["false alarm"] for p in parts)
+        rates.append(errors / max(sum(p["total"] for p in parts), 1e-9))
+    return " / ".join(f"{rate:.1%}" for rate in rates) + f" ({len(records)} sets)"
 
 
 def _cpu() -> str:
