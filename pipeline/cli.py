@@ -66,7 +66,11 @@ def main() -> None:
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option(
     "--diarization", type=click.Choice(["auto", "pyannote", "tracks", "none"]), default="auto", show_default=True,
-    help="Who spoke when: per-participant tracks when present (auto), pyannote, or none.",
+    help="Who spoke when: auto (tracks, or the mix named after them, by their bleed), pyannote, tracks, none.",
+)  # fmt: skip
+@click.option(
+    "--speed", "diarization_speed", type=click.Choice(["accurate", "fast"]), default="accurate", show_default=True,
+    help="pyannote: fast slides its window 2.5 s instead of 1 s (less accurate, see docs/benchmarks.md).",
 )  # fmt: skip
 @click.option(
     "--diarization-model", default="pyannote-campplus", show_default=True, help="Manifest name, folder, hub id."
@@ -136,6 +140,7 @@ def _settings(options: dict, quiet: bool) -> Settings:
     )
     diarize = DiarizeOptions(
         method=options["diarization"], model=options["diarization_model"], device=options["device"],
+        speed=options["diarization_speed"],
         num_speakers=options["num_speakers"], min_speakers=options["min_speakers"],
         max_speakers=options["max_speakers"], hf_token=options["hf_token"],
     )  # fmt: skip

@@ -36,17 +36,21 @@ class DiarizeOptions:
     method: str = "auto"  # auto | pyannote | tracks | none
     model: str = "pyannote-campplus"  # a manifest name, a config.yaml path, or a hub id
     device: str = "auto"
+    speed: str = "accurate"  # accurate: the pipeline's own settings; fast: segmentation step 0.25 (docs/benchmarks.md)
     num_speakers: int | None = None
     min_speakers: int | None = None
     max_speakers: int | None = None
     hf_token: str | None = None  # only for gated hub pipelines
-    # per-participant tracks: a frame is a track's when it is this many dB above the
-    # track's noise floor and its excess over predicted bleed is within
-    # ``dominance_db`` of the largest (tuned on the AMI fixture, see docs/figures.md).
-    track_floor_db: float = 8.0
-    track_dominance_db: float = 3.0
-    track_min_turn: float = 0.25
-    track_fill_gap: float = 0.5
+    # Per-participant tracks (pipeline/diarize/tracks.py; chosen on the diarisation
+    # benchmark's sets, docs/benchmarks.md): speech where the speech model's
+    # probability reaches ``track_speech_threshold``; speech heard on several tracks
+    # is the loudest track's, and also another's within ``track_overlap_db`` of it.
+    track_speech_threshold: float = 0.5
+    track_overlap_db: float = 3.0
+    track_min_turn: float = 0.2  # seconds
+    track_fill_gap: float = 0.3  # seconds
+    # auto: tracks unless their bleed is within this many dB of the voice on its own track
+    auto_min_attenuation_db: float = 10.0
 
 
 @dataclass(frozen=True)

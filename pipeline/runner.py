@@ -46,7 +46,7 @@ T = TypeVar("T")
 
 AUDIO_FILE = "audio.16k.wav"
 # Bump a stage's version when its code changes what it produces.
-STAGE_VERSIONS = {"audio": 1, "transcription": 1, "diarization": 1, "alignment": 1, "tables": 1, "minutes": 2}
+STAGE_VERSIONS = {"audio": 1, "transcription": 1, "diarization": 2, "alignment": 1, "tables": 1, "minutes": 2}
 
 
 class Engines:
@@ -60,13 +60,15 @@ class Engines:
         return transcribe.FasterWhisperTranscriber(self.settings)
 
     @cached_property
-    def pyannote(self) -> diarize.Diarizer:
+    def pyannote(self) -> diarize.PyannoteDiarizer:
         return diarize.PyannoteDiarizer(self.settings)
 
+    @cached_property
+    def speech(self) -> diarize.SpeechDetector:
+        return diarize.SpeechDetector(self.pyannote.segmentation_model)
+
     def diarizer(self, method: str, session: Session) -> diarize.Diarizer | None:
-        if method == "pyannote":
-            return self.pyannote
-        return diarize.TrackDiarizer(session) if method == "tracks" else None
+        return diarize.diarizer_for(method, session, self)
 
     def check(self, sessions: Sequence[Session]) -> None:
         """Raise ``ModelUnavailable`` before any session runs if a model these sessions need is unusable.
@@ -207,8 +209,8 @@ class _SessionRun:
         options = self.settings.diarize
         method = diarize.choose_method(self.session, options)
         diarizer = self.engines.diarizer(method, self.session)
-        samples = self.samples if method == "pyannote" else np.zeros(0, dtype=np.float32)
-        result = diarize.diarize(samples, self.session, diarizer, options, self.hook)
+        samples = self.samples if method in ("pyannote", "auto") else np.zeros(0, dtype=np.float32)
+        result = diarize.diarize(samples, self.session, diarizer, options, self.hook, self.engines)
         write_json(self.folder / "diarization.json", result.to_dict())
         write_text(self.folder / "diarization.rttm", result.to_rttm(self.session.session_id))
         return result

@@ -29,8 +29,8 @@ pipeline:
     segmentation: $model/segmentation
     embedding: $model/embedding
     clustering: AgglomerativeClustering
-    embedding_exclude_overlap: true
-    segmentation_step: 0.25
+    embedding_exclude_overlap: false
+    segmentation_step: 0.1
     embedding_batch_size: 32
     segmentation_batch_size: 32
 params:

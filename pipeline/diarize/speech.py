@@ -1,0 +1,72 @@
+"""What each per-participant track hears, frame by frame: speech and level.
+
+Speech comes from pyannote's segmentation-3.0 network used as voice activity
+detection (the way pyannote's own ``VoiceActivityDetection`` pipeline uses it:
+the largest local-speaker activation of each window, windows averaged), with no
+embeddings and no clustering. Level and a coarse log-mel spectrum let the tracks
+be compared with each other to tell a voice from its bleed (see ``tracks``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+FRAME = 0.02  # seconds per frame of every per-track signal
+HOP = int(SAMPLE_RATE * FRAME)
+
+
+@dataclass
+class TrackSignals:
+    """One track's frame-level signals (FRAME seconds each)."""
+
+    name: str
+    speech: np.ndarray  # probability of speech, 0..1
+    level: np.ndarray  # dBFS
+
+    @property
+    def frames(self) -> int:
+        return len(self.level)
+
+
+class SpeechDetector:
+    """segmentation-3.0 (or any pyannote segmentation model) as voice activity detection."""
+
+    def __init__(self, model, step: float = 0.5, batch_size: int = 32) -> None:
+        from pyannote.audio import Inference
+
+        duration = model.specifications.duration
+        self.inference = Inference(
+            model,
+            duration=duration,
+            step=step * duration,
+            batch_size=batch_size,
+            pre_aggregation_hook=lambda scores: np.max(scores, axis=-1, keepdims=True),
+        )
+
+    def probabilities(self, samples: np.ndarray) -> np.ndarray:
+        """Speech probability of each FRAME of ``samples`` (16 kHz mono float32)."""
+        import torch
+
+        frames = int(np.ceil(len(samples) / HOP))
+        if len(samples) < SAMPLE_RATE // 10 or not np.any(samples):
+            return np.zeros(frames, dtype=np.float32)
+        scores = self.inference({"waveform": torch.from_numpy(samples).unsqueeze(0), "sample_rate": SAMPLE_RATE})
+        window = scores.sliding_window
+        centres = window.start + window.duration / 2 + window.step * np.arange(len(scores.data))
+        wanted = (np.arange(frames) + 0.5) * FRAME
+        return np.interp(wanted, centres, np.nan_to_num(scores.data[:, 0])).astype(np.float32)
+
+
+def track_signals(name: str, samples: np.ndarray, detector: SpeechDetector) -> TrackSignals:
+    speech = detector.probabilities(samples)
+    return TrackSignals(name, speech, frame_levels(samples, len(speech)))
+
+
+def frame_levels(samples: np.ndarray, frames: int) -> np.ndarray:
+    padded = np.zeros(frames * HOP, dtype=np.float32)
+    padded[: min(len(samples), len(padded))] = samples[: len(padded)]
+    power = np.mean(padded.reshape(frames, HOP).astype(np.float64) ** 2, axis=1)
+    return (10 * np.log10(power + 1e-10)).astype(np.float32)

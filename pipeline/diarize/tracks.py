@@ -1,0 +1,115 @@
+"""Who spoke when from Zoom's per-participant tracks, bleed told apart from speech.
+
+Each track's speech is found by a speech model (``speech.SpeechDetector``). A voice
+is often heard on several tracks (headsets in one room, a laptop microphone near a
+loudspeaker): where several tracks hear speech at once, it belongs to the track that
+hears it loudest (levels averaged over a second); another track keeps it too only
+if it is within ``track_overlap_db`` of that (two people talking at once). How much
+quieter the bleed is than the voice, and how much of the detected speech was bleed,
+is the recording's bleed measure, which ``auto`` uses to trust the tracks or not.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.artifacts import BleedReport, Diarization, Session, TrackBleed, Turn
+from pipeline.config import DiarizeOptions
+from pipeline.diarize.speech import FRAME, SpeechDetector, TrackSignals, track_signals
+from pipeline.progress import Hook
+
+LEVEL_WINDOW = 50  # frames (1 s) over which levels are compared: a syllable's dips do not flip the owner
+
+
+class TrackDiarizer:
+    """Speaker turns from per-participant tracks, labelled with display names."""
+
+    def __init__(self, session: Session, detector: SpeechDetector) -> None:
+        self.tracks = [(t.name, session.path_of(t.path)) for t in session.tracks]
+        self.detector = detector
+
+    def diarize(self, samples: np.ndarray, options: DiarizeOptions, hook: Hook) -> Diarization:
+        signals = []
+        for done, (name, path) in enumerate(self.tracks):
+            hook("diarization", total=len(self.tracks), completed=done)
+            signals.append(track_signals(name, _track_samples(path), self.detector))
+        hook("diarization", total=len(self.tracks), completed=len(self.tracks))
+        return diarize_signals(signals, options)
+
+
+def _track_samples(path: Path) -> np.ndarray:
+    from pipeline import audio
+
+    with tempfile.TemporaryDirectory(prefix="verbali-track-") as folder:
+        decoded = audio.decode(path, Path(folder) / "track.wav")
+        return audio.load_samples(Path(decoded.path))
+
+
+def diarize_signals(signals: list[TrackSignals], options: DiarizeOptions) -> Diarization:
+    """Turns of each track's own speech, and the recording's bleed measure."""
+    signals = _same_length(signals)
+    active = np.stack([s.speech >= options.track_speech_threshold for s in signals])
+    levels = np.stack([_moving_average(s.level, LEVEL_WINDOW) for s in signals])
+    heard = np.where(active, levels, -np.inf)
+    loudest = heard.max(axis=0, keepdims=True)
+    own = active & (heard >= loudest - options.track_overlap_db)
+    bleed = active & ~own
+    turns = [
+        Turn(round(start * FRAME, 3), round(end * FRAME, 3), s.name)
+        for s, row in zip(signals, own, strict=True)
+        for start, end in runs(clean(row, options))
+    ]
+    attenuation = np.broadcast_to(loudest, levels.shape) - levels
+    return Diarization(sorted(turns), "tracks", bleed_report(signals, active, bleed, attenuation))
+
+
+def _same_length(signals: list[TrackSignals]) -> list[TrackSignals]:
+    length = max(s.frames for s in signals)
+
+    def pad(values: np.ndarray, fill: float) -> np.ndarray:
+        return np.pad(values, (0, length - len(values)), constant_values=fill)
+
+    return [TrackSignals(s.name, pad(s.speech, 0), pad(s.level, -100)) for s in signals]
+
+
+def _moving_average(values: np.ndarray, width: int) -> np.ndarray:
+    return np.convolve(values, np.ones(width) / width, mode="same")
+
+
+def bleed_report(
+    signals: list[TrackSignals], active: np.ndarray, bleed: np.ndarray, attenuation: np.ndarray
+) -> BleedReport:
+    heard = attenuation[bleed]
+    tracks = [
+        TrackBleed(s.name, round(float((a & ~b).sum()) * FRAME, 2), round(float(b.sum()) * FRAME, 2))
+        for s, a, b in zip(signals, active, bleed, strict=True)
+    ]
+    return BleedReport(
+        attenuation_db=round(float(np.median(heard)), 1) if len(heard) else None,
+        bleed_share=round(float(bleed.sum() / max(active.sum(), 1)), 3),
+        tracks=tracks,
+    )
+
+
+def clean(active: np.ndarray, options: DiarizeOptions) -> np.ndarray:
+    """Fill short gaps, then drop turns too short to be speech."""
+    cleaned = active.copy()
+    fill = round(options.track_fill_gap / FRAME)
+    for start, end in runs(~cleaned):
+        if start > 0 and end < len(cleaned) and end - start <= fill:
+            cleaned[start:end] = True
+    shortest = round(options.track_min_turn / FRAME)
+    for start, end in runs(cleaned):
+        if end - start < shortest:
+            cleaned[start:end] = False
+    return cleaned
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) index pairs of the runs of True in a boolean vector."""
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
