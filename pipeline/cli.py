@@ -27,6 +27,7 @@ from pipeline.errors import ModelUnavailable, NotConverted, RecordingError, Verb
 from pipeline.progress import LogHook, RichHook
 from pipeline.runner import Engines, SessionResult, process_session, update_syntheses
 from pipeline.storage.state import State
+from pipeline.train_command import train
 
 STATE_FILE = "verbali.db"
 
@@ -331,3 +332,6 @@ def install_models(names: tuple[str, ...], models_dir: Path, hf_token: str | Non
             console.print(f"[green]ok[/green] {spec.name} -> {target}", highlight=False)
     except VerbaliError as error:
         _fail(error)
+
+
+main.add_command(train)

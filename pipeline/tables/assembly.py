@@ -18,11 +18,11 @@ from pipeline.artifacts import (
     Transcript,
 )
 from pipeline.ingest.programme import Programme
-from pipeline.tables.headings import HeadingTagger
+from pipeline.tables.headings import ReportTagger
 from pipeline.tables.identity import Identity, IdentityResolver, KnownPeople, SessionClues, person_of_label
 from pipeline.tables.nlp import load_nlp
 from pipeline.tables.options import _THEME_CONNECTORS, FACILITATOR, UNKNOWN_SPEAKER, TablesOptions
-from pipeline.tables.reports import Draft, Handover, ReportFinder, find_facilitator, split_self_reports
+from pipeline.tables.reports import ANSWERS_BY_NAME, Draft, Handover, ReportFinder, find_facilitator, split_self_reports
 from pipeline.tables.sentences import Sentence, build_sentences
 from pipeline.tables.signals import SignalReader, Signals
 from pipeline.tables.turns import Turn, build_turns, relabel_single_speaker
@@ -46,11 +46,10 @@ def find_tables(
     turns = split_self_reports(turns, facilitator, options)
     drafts, handovers = ReportFinder(turns, facilitator, options).find()
     drafts = _plausible(_merge_same_table_drafts(drafts), options)
-    devices = frozenset(str(d).lower() for d in nlp.people.get("device_prefixes", []))
-    known = _known_people(transcript, session, programme, devices, options)
-    clues = SessionClues(programme, known, _announced_themes(signals), _facilitator_name(turns, facilitator), devices)
+    known = _known_people(transcript, session, programme, options)
+    clues = SessionClues(programme, known, _announced_themes(signals), _facilitator_name(turns, facilitator))
     resolver = IdentityResolver(clues, options)
-    tagger = HeadingTagger(options)
+    tagger = ReportTagger.for_options(options)
     tables = [_table_report(d, resolver.resolve(d), tagger, single_voice, programme, options) for d in drafts]
     _flag_duplicates(tables, options)
     return Tables(
@@ -80,7 +79,7 @@ def _merge_same_table_drafts(drafts: list[Draft]) -> list[Draft]:
     return merged
 
 
-_OWN_EVIDENCE = ("self-introduction", "names its table", "the facilitator reports for the table")
+_OWN_EVIDENCE = ("self-introduction", "names its table", "the facilitator reports for the table", ANSWERS_BY_NAME)
 
 
 def _plausible(drafts: list[Draft], options: TablesOptions) -> list[Draft]:
@@ -122,7 +121,6 @@ def _known_people(
     transcript: Transcript,
     session: Session | None,
     programme: Programme | None,
-    devices: frozenset[str],
     options: TablesOptions,
 ) -> KnownPeople:
     labels: list[str | None] = []
@@ -131,7 +129,7 @@ def _known_people(
     if session:
         labels += [*session.participants, *(t.name for t in session.tracks)]
     labels += [s.speaker for s in transcript.segments]
-    names = [person_of_label(label, devices) for label in labels]
+    names = [person_of_label(label) for label in labels]
     return KnownPeople(list(dict.fromkeys(n.strip() for n in names if n and n.strip())), options.name_similarity)
 
 
@@ -152,14 +150,13 @@ def _announced_themes(signals: Sequence[Signals]) -> dict[int, str]:
 def _table_report(
     draft: Draft,
     identity: Identity,
-    tagger: HeadingTagger,
+    tagger: ReportTagger,
     single_voice: bool,
     programme: Programme | None,
     options: TablesOptions,
 ) -> TableReport:
     sentences = draft.sentences
-    emissions = [tagger.emissions(sig, s.words) for s, sig in zip(sentences, draft.signals, strict=True)]
-    tagged = tagger.tag(emissions, [_heading_step(sig) for sig in draft.signals])
+    tagged = tagger.tag_report(sentences, draft.signals)
     report_sentences = [
         ReportSentence(s.start, s.end, s.text, heading, conf, conf < options.doubt_threshold)
         for s, (heading, conf) in zip(sentences, tagged, strict=True)
@@ -178,12 +175,6 @@ def _table_report(
         confidence=confidence,
         doubtful=confidence < options.doubt_threshold,
     )
-
-
-def _heading_step(signals: Signals) -> str:
-    if signals.announced:
-        return "open"
-    return "keep" if signals.continues else "normal"
 
 
 def _table_confidence(

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from pipeline.tables.options import ALTRO, STATES, TablesOptions
+from pipeline.tables.classifier import HeadingModel, load_heading_model, report_features
+from pipeline.tables.options import ALTRO, PACKAGED_MODEL, RULES_ONLY, STATES, TablesOptions
+from pipeline.tables.sentences import Sentence
 from pipeline.tables.signals import Signals
 
 
@@ -102,3 +106,36 @@ class HeadingTagger:
 def _logsumexp(values: Sequence[float]) -> float:
     top = max(values)
     return top + math.log(sum(math.exp(v - top) for v in values))
+
+
+def heading_step(signals: Signals) -> str:
+    """How a sentence joins the one before: "open" (announces a heading), "keep" ("poi..."), "normal"."""
+    if signals.announced:
+        return "open"
+    return "keep" if signals.continues else "normal"
+
+
+@dataclass(frozen=True)
+class ReportTagger:
+    """Headings for a report's sentences: the trained model's probabilities, or the rules' cues, as emissions."""
+
+    tagger: HeadingTagger
+    model: HeadingModel | None
+
+    @classmethod
+    def for_options(cls, options: TablesOptions) -> ReportTagger:
+        if options.heading_model == RULES_ONLY:
+            return cls(HeadingTagger(options), None)
+        folder = None if options.heading_model == PACKAGED_MODEL else Path(options.heading_model)
+        model = load_heading_model(folder)
+        return cls(HeadingTagger(replace(options, heading_stay=model.stay)), model)
+
+    def emissions(self, sentences: Sequence[Sentence], signals: Sequence[Signals]) -> list[list[float]]:
+        if self.model is None:
+            return [self.tagger.emissions(sig, s.words) for s, sig in zip(sentences, signals, strict=True)]
+        weight = self.model.sequence_weight
+        features = report_features(sentences, signals, self.model.settings)
+        return [[weight * math.log(p) for p in self.model.probabilities(f)] for f in features]
+
+    def tag_report(self, sentences: Sequence[Sentence], signals: Sequence[Signals]) -> list[tuple[str, float]]:
+        return self.tagger.tag(self.emissions(sentences, signals), [heading_step(sig) for sig in signals])

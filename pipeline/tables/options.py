@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pipeline.tables.nlp import NlpSettings
 
+PACKAGED_MODEL = "packaged"
+RULES_ONLY = "rules"
 HEADINGS = ("criticita", "risorse", "proposte", "rete")
 ALTRO = "altro"
 STATES = (*HEADINGS, ALTRO)
@@ -53,6 +55,7 @@ class TablesOptions:
     announcement_weight: float = 5.0  # log-weight of an announced heading ("per quanto riguarda le criticità")
     cue_weight: float = 1.5  # log-weight per unit of lexical cue weight
     name_similarity: float = 80.0  # rapidfuzz token-set score to take a heard name for a known one
+    heading_model: str = PACKAGED_MODEL  # "packaged", "rules" (cues only) or a folder written by `verbali train`
 
     def nlp_settings(self) -> NlpSettings:
         return NlpSettings(model=self.spacy_model, patterns_dir=self.patterns_dir)

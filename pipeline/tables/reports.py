@@ -7,10 +7,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pipeline.tables.options import HEADINGS, UNKNOWN_SPEAKER, TablesOptions
+from pipeline.ingest.display_names import read_display_name
+from pipeline.tables.options import _LABEL_SPEAKER, HEADINGS, UNKNOWN_SPEAKER, TablesOptions
 from pipeline.tables.sentences import Sentence
 from pipeline.tables.signals import Signals, TableRef
 from pipeline.tables.turns import Turn
+
+ANSWERS_BY_NAME = "introduces themselves after a hand-over by name"
 
 
 @dataclass
@@ -55,6 +58,13 @@ class Draft:
     @property
     def words(self) -> int:
         return sum(t.words for t in self.turns)
+
+
+def person_of_label(label: str) -> str | None:
+    """The person a speaker label names, if it names one (not "SPEAKER_01", not "Sala Giunta")."""
+    if _LABEL_SPEAKER.match(label.strip()) or label == UNKNOWN_SPEAKER:
+        return None
+    return read_display_name(label).person
 
 
 def find_facilitator(turns: Sequence[Turn]) -> str | None:
@@ -150,7 +160,8 @@ class ReportFinder:
         if turn.speaker == self.facilitator and not turn.self_report:
             return []
         names_table = any(s.table_refs for s in opening)
-        says_who = names_table or any(s.speaks_for_table for s in opening)
+        answers = pending is not None and _answers_by_name(turn, pending)
+        says_who = names_table or answers or any(s.speaks_for_table for s in opening)
         if any(s.labels & {"OPENING", "CLOSING"} for s in opening) and not says_who:
             return []
         if self.facilitator is not None and pending is None and not self.found_any and not names_table:
@@ -162,6 +173,8 @@ class ReportFinder:
             evidence.append("the facilitator reports for the table")
         if any(s.speaks_for_table for s in opening):
             evidence.append("self-introduction")
+        elif answers:
+            evidence.append(ANSWERS_BY_NAME)
         if any(s.table_refs for s in opening[:2]) and not _chimes_in(opening[0]):
             evidence.append("names its table")
         if not evidence and self._reads_like_report(turn):
@@ -181,6 +194,8 @@ class ReportFinder:
         own = {"self-introduction", "names its table", "the facilitator reports for the table"}
         if own & set(evidence) or any("hand-over (tavolo" in e for e in evidence):
             return words >= self.options.min_report_words
+        if ANSWERS_BY_NAME in evidence:  # a comment from the floor answers a hand-over by name too: longer
+            return words >= 2 * self.options.min_report_words
         return words >= 2 * self.options.min_report_words and self._reads_like_report(self.turns[index], loose=True)
 
     def _speaker_words_ahead(self, index: int) -> int:
@@ -268,6 +283,24 @@ class ReportFinder:
     def _starts_other_table(self, turn: Turn, draft: Draft) -> bool:
         opening = turn.opening(2)
         return any(s.speaks_for_table for s in opening) and _other_table(opening, draft)
+
+
+def _answers_by_name(turn: Turn, pending: Handover) -> bool:
+    """The hand-over named someone and this speaker is that person: says so, or the display name says so."""
+    if not pending.names:
+        return False
+    opening = turn.opening(3)
+    called = {_first_name(n) for n in pending.names}
+    if any(s.intro_name and _first_name(s.intro_name) in called for s in opening) or "PRESENT" in opening[0].labels:
+        return True
+    said = {_first_name(n) for s in opening[:2] for n in s.names}
+    shown = person_of_label(turn.speaker)
+    return bool(called & said) or bool(shown and _first_name(shown) in called)
+
+
+def _first_name(name: str) -> str:
+    words = name.lower().split()
+    return words[1] if len(words) > 1 and words[0] in {"don", "suor", "padre", "fra"} else words[0]
 
 
 def _ends_naming_a_table(turn: Turn) -> bool:
