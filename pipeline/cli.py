@@ -309,7 +309,7 @@ def list_models(models_dir: Path, check: bool) -> None:
     for spec in manifest.values():
         found = models.problems(models_dir, spec, full=check)
         status = "[green]installed[/green]" if not found else f"[yellow]{'; '.join(found)}[/yellow]"
-        source = ", ".join(spec.packages) if spec.source_type == "pypi" else f"hub: {spec.repo}"
+        source = ", ".join(spec.packages) if spec.source_type == "pypi" else f"{spec.source_type}: {spec.repo}"
         table.add_row(spec.name, spec.engine, source, status, spec.licence)
     Console().print(table)
 

@@ -46,14 +46,21 @@ def tag_with_rules(report: LabelledReport) -> list[str]:
     return [h for h, _ in HeadingTagger(TablesOptions()).tag(report.rule_emissions, report.steps)]
 
 
-def cross_validate(reports: Sequence[LabelledReport], settings: TrainingSettings) -> Counter[tuple[str, str]]:
-    """(labelled, predicted) counts over every session, each tagged by a model that never saw it."""
-    confusion: Counter[tuple[str, str]] = Counter()
+def fold_models(reports: Sequence[LabelledReport], settings: TrainingSettings) -> dict[str, HeadingModel]:
+    """A model per session, trained on all the other sessions."""
     sessions = sorted({r.session for r in reports})
-    for held in sessions:
-        model = fit([r for r in reports if r.session != held], settings, {})
-        for report in (r for r in reports if r.session == held):
-            confusion.update(zip(report.headings, tag_with_model(model, report), strict=True))
+    return {held: fit([r for r in reports if r.session != held], settings, {}) for held in sessions}
+
+
+def cross_validate(
+    reports: Sequence[LabelledReport], settings: TrainingSettings, models: dict[str, HeadingModel] | None = None
+) -> Counter[tuple[str, str]]:
+    """(labelled, predicted) counts over every session, each tagged by a model that never saw it."""
+    models = models or fold_models(reports, settings)
+    confusion: Counter[tuple[str, str]] = Counter()
+    for report in reports:
+        model = replace(models[report.session], sequence_weight=settings.sequence_weight, stay=settings.stay)
+        confusion.update(zip(report.headings, tag_with_model(model, report), strict=True))
     return confusion
 
 
@@ -101,17 +108,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     rules: Counter[tuple[str, str]] = Counter()
     for report in reports:
         rules.update(zip(report.headings, tag_with_rules(report), strict=True))
-    print(f"sessions={len(sessions)} sentences={sum(len(r.headings) for r in reports)}")
+    print(f"sessions={len(sessions)} sentences={sum(len(r.headings) for r in reports)}", flush=True)
     print(f"rules only           {describe(rules)}")
     print(f"model (configured)   {describe(cross_validate(reports, settings))}")
     if args.end_to_end:
         print(end_to_end(args.labels, reports, settings))
     if args.grid:
         for c in (0.3, 1.0, 3.0):
-            for weight in (0.5, 1.0):
-                for stay in (0.5, 0.7, 0.85):
+            models = fold_models(reports, replace(settings, c=c))
+            for weight in (0.5, 1.0, 2.0):
+                for stay in (0.2, 0.5, 0.7, 0.85):
                     variant = replace(settings, c=c, sequence_weight=weight, stay=stay)
-                    print(f"C={c} w={weight} stay={stay}  {describe(cross_validate(reports, variant))}", flush=True)
+                    confusion = cross_validate(reports, variant, models)
+                    print(f"C={c} w={weight} stay={stay}  {describe(confusion)}", flush=True)
     return 0
 
 

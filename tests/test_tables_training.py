@@ -119,7 +119,7 @@ def test_bad_labels_are_one_line_and_leave_the_old_model(tmp_path: Path, edit, m
 
 
 def test_a_folder_without_labels_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(TrainingDataError, match="no <name>.labels.json"):
+    with pytest.raises(TrainingDataError, match=r"no <name>\.labels\.json"):
         read_labelled_folder(tmp_path)
     result = _train(["--labels", str(tmp_path / "missing")])
     assert result.exit_code == 1 and "not a folder of labelled sessions" in result.output
@@ -184,7 +184,8 @@ def _device_plenary(intro: str, device: str) -> list[tuple[str | None, str]]:
 
 def test_a_device_name_gives_way_to_the_self_introduction() -> None:
     intro = "Grazie. Sono Giulia Bianchi della Cooperativa sociale Il Ponte, portavoce del tavolo uno."
-    tables = find_tables(transcript(_device_plenary(intro, "iPad di Giulia")), options=TablesOptions(spacy_model="blank"))
+    turns = _device_plenary(intro, "iPad di Giulia")
+    tables = find_tables(transcript(turns), options=TablesOptions(spacy_model="blank"))
     assert tables.tables[0].spokesperson.name == "Giulia Bianchi"
 
 

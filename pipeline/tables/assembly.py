@@ -25,7 +25,7 @@ from pipeline.tables.options import _THEME_CONNECTORS, FACILITATOR, UNKNOWN_SPEA
 from pipeline.tables.reports import ANSWERS_BY_NAME, Draft, Handover, ReportFinder, find_facilitator, split_self_reports
 from pipeline.tables.sentences import Sentence, build_sentences
 from pipeline.tables.signals import SignalReader, Signals
-from pipeline.tables.turns import Turn, build_turns, relabel_single_speaker
+from pipeline.tables.turns import Turn, build_turns, relabel_single_speaker, split_shared_voices
 
 
 def find_tables(
@@ -43,6 +43,8 @@ def find_tables(
     single_voice = relabel_single_speaker(sentences, signals)
     turns = build_turns(sentences, signals)
     facilitator = FACILITATOR if single_voice else find_facilitator(turns)
+    if not single_voice and split_shared_voices(sentences, signals, facilitator):
+        turns = build_turns(sentences, signals)
     turns = split_self_reports(turns, facilitator, options)
     drafts, handovers = ReportFinder(turns, facilitator, options).find()
     drafts = _plausible(_merge_same_table_drafts(drafts), options)

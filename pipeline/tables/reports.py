@@ -95,19 +95,51 @@ def split_self_reports(turns: list[Turn], facilitator: str | None, options: Tabl
     for turn in turns:
         cut = _self_report_cut(turn, options) if turn.speaker == facilitator else None
         if cut is None:
-            result.append(turn)
+            result += _split_trailing_handover(turn, options) if turn.speaker != facilitator else [turn]
             continue
+        end = _trailing_handover(turn, cut, options)
         result.append(Turn(turn.speaker, turn.sentences[:cut], turn.signals[:cut]))
-        result.append(Turn(turn.speaker, turn.sentences[cut:], turn.signals[cut:], self_report=True))
+        result.append(Turn(turn.speaker, turn.sentences[cut:end], turn.signals[cut:end], self_report=True))
+        if end < len(turn.sentences):
+            result.append(Turn(turn.speaker, turn.sentences[end:], turn.signals[end:]))
     return result
 
 
 def _self_report_cut(turn: Turn, options: TablesOptions) -> int | None:
     for index, signal in enumerate(turn.signals[:-1]):
+        rest = sum(s.words for s in turn.sentences[index + 1 :])
         if "SPEAK_FOR" in signal.labels:
-            rest = sum(s.words for s in turn.sentences[index + 1 :])
             return index + 1 if rest >= 2 * options.min_report_words else None
+        # "cominciamo noi del tavolo uno." "Allora, io sono Simona Cecchi...": no facilitator, a presenter leads
+        named_table = any(s.table_refs for s in turn.signals[max(index - 1, 0) : index + 2])
+        if index > 0 and signal.intro_name and named_table and rest >= 2 * options.min_report_words:
+            return index
     return None
+
+
+def _split_trailing_handover(turn: Turn, options: TablesOptions) -> list[Turn]:
+    """A presenter's last words handing over to a numbered table ("Manca solo il tavolo quattro. Giovanna.")."""
+    start = max(len(turn.sentences) - 2, 1)
+    for index in range(start, len(turn.sentences)):
+        before = sum(s.words for s in turn.sentences[:index])
+        numbered = any(r.number is not None for s in turn.signals[index:] for r in s.table_refs)
+        if before >= options.min_report_words and numbered and any(s.handover for s in turn.signals[index:]):
+            return [
+                Turn(turn.speaker, turn.sentences[:index], turn.signals[:index]),
+                Turn(turn.speaker, turn.sentences[index:], turn.signals[index:]),
+            ]
+    return [turn]
+
+
+def _trailing_handover(turn: Turn, cut: int, options: TablesOptions) -> int:
+    """Where a self-report ends in a hand-over to the next table ("adesso passo la parola al tavolo due")."""
+    said = 0
+    for index in range(cut, len(turn.sentences)):
+        signal = turn.signals[index]
+        if said >= options.min_report_words and signal.handover and (signal.table_refs or signal.names):
+            return index
+        said += turn.sentences[index].words
+    return len(turn.sentences)
 
 
 class ReportFinder:
@@ -148,11 +180,21 @@ class ReportFinder:
 
     def _gives_floor(self, index: int) -> bool:
         turn = self.turns[index]
-        if turn.speaker != (self.facilitator or turn.speaker) or turn.self_report:
+        if turn.self_report:
             return False
+        if turn.speaker != (self.facilitator or turn.speaker):
+            return self._presenter_hands_over(turn)
         following = self.turns[index + 1] if index + 1 < len(self.turns) else None
         names_table = self.facilitator is not None and _ends_naming_a_table(turn)
         return turn.has_handover or names_table or bool(following and following.self_report)
+
+    def _presenter_hands_over(self, turn: Turn) -> bool:
+        """Without a facilitator a presenter passes the floor: "allora passo al tavolo tre. Chi c'era, Roberto?"."""
+        if turn.words > 3 * self.options.interjection_words:
+            return False
+        return any(s.handover for s in turn.signals) and any(
+            r.number is not None for s in turn.signals for r in s.table_refs
+        )
 
     def _start_evidence(self, index: int, pending: Handover | None) -> list[str]:
         turn = self.turns[index]
@@ -227,6 +269,8 @@ class ReportFinder:
         last, cursor = index, index + 1
         while cursor < len(self.turns) and not self._ends_report(draft):
             turn = self.turns[cursor]
+            if turn.speaker != self.facilitator and self._presenter_hands_over(turn):
+                break
             if turn.speaker in {draft.speaker, *draft.co_speakers}:
                 if self._starts_other_table(turn, draft):
                     break

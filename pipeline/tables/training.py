@@ -189,3 +189,25 @@ def save_model(model: HeadingModel, folder: Path) -> Path:
     target = write_text(folder / MODEL_FILE, text + "\n")
     target.chmod(0o644)  # the temporary file it was renamed from is private
     return target
+
+
+MANIFEST_ENTRY = "headings-it"
+
+
+def record_in_manifest(manifest: Path, model_file: Path) -> None:
+    """Write the packaged model's size and sha256 into ``models/manifest.json`` (a checkout's, when retrained)."""
+    from pipeline.models import sha256_of
+
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    entry = {
+        "name": MANIFEST_ENTRY,
+        "engine": "verbali-headings",
+        "description": "Heading classifier of the tables stage (logistic regression over words, cues and context), "
+        "trained on tests/data/plenaries by `verbali train`",
+        "licence": "same as verbali",
+        "source": {"type": "package", "path": "data/it/headings-model"},
+        "files": [{"path": MODEL_FILE, "size": model_file.stat().st_size, "sha256": sha256_of(model_file), "from": []}],
+    }
+    models = [m for m in data["models"] if m.get("name") != MANIFEST_ENTRY]
+    data["models"] = [*models, entry]
+    write_text(manifest, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
