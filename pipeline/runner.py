@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,10 +22,18 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from pipeline import align, audio, diarize, export, transcribe
-from pipeline.artifacts import AudioInfo, Diarization, Session, Transcript
+from pipeline import align, audio, diarize, export, models, transcribe
+from pipeline.artifacts import AudioInfo, Diarization, SchemaMismatch, Session, Transcript, check_schema
 from pipeline.config import Settings
-from pipeline.errors import RecordingError, VerbaliError
+from pipeline.errors import ModelUnavailable, RecordingError, UsageError, VerbaliError
+from pipeline.ingest.programme import (
+    Programme,
+    ProgrammeError,
+    find_programme,
+    load_programme,
+    programme_warning,
+)
+from pipeline.locations import PACKAGED_DATA, PACKAGED_TEMPLATES
 from pipeline.models import load_manifest
 from pipeline.progress import Hook, null_hook
 from pipeline.storage.files import read_json, write_json, write_text
@@ -60,6 +68,24 @@ class Engines:
             return self.pyannote
         return diarize.TrackDiarizer(session) if method == "tracks" else None
 
+    def check(self, sessions: Sequence[Session]) -> None:
+        """Raise ``ModelUnavailable`` before any session runs if a model these sessions need is unusable.
+
+        A quick check (files present, sizes right); loading checks the rest.
+        """
+        needed = [self.settings.transcribe.model]
+        if any(_diarization_method(s, self.settings) == "pyannote" for s in sessions):
+            needed.append(self.settings.diarize.model)
+        for name in needed:
+            models.resolve(self.settings.models_dir, name)
+
+
+def _diarization_method(session: Session, settings: Settings) -> str | None:
+    try:
+        return diarize.choose_method(session, settings.diarize)
+    except UsageError:  # reported by the session itself
+        return None
+
 
 @dataclass
 class SessionResult:
@@ -68,7 +94,8 @@ class SessionResult:
     ok: bool = False
     folder: Path | None = None
     error: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the session's from ingest first
+    ingest_warnings: int = 0  # how many of ``warnings`` came from ingest (known before any stage ran)
     timings: dict[str, float] = field(default_factory=dict)
     reused: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
@@ -97,6 +124,9 @@ def process_session(
         run.all_stages()
         run.result.ok = True
         state.record_session(session.session_id, session.folder, "done", "; ".join(run.result.warnings) or None)
+    except ModelUnavailable as error:  # the same for every session: the batch stops
+        state.record_session(session.session_id, session.folder, "failed", f"{run.current}: {error}")
+        raise
     except VerbaliError as error:
         run.result.error = f"{run.current}: {error}"
         state.record_session(session.session_id, session.folder, "failed", run.result.error)
@@ -113,8 +143,9 @@ class _SessionRun:
         self.folder = settings.outputs_dir / session.session_id
         self.publisher = Publisher(settings.outputs_dir, state, session.session_id)
         self.result = SessionResult(
-            session.session_id, session.folder, folder=self.folder, warnings=list(session.warnings)
-        )
+            session.session_id, session.folder, folder=self.folder, warnings=list(session.warnings),
+            ingest_warnings=len(session.warnings),
+        )  # fmt: skip
         self.current = "ingest"
 
     # ----------------------------------------------------------------- the stages
@@ -124,6 +155,7 @@ class _SessionRun:
             raise RecordingError(self.session.folder, "no recording to process")
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json(self.folder / "session.json", self.session.to_dict())
+        _ = self.programme  # read before the expensive stages: a problem is known at once
         fingerprints = self.fingerprints()
 
         decoded = self.stage("audio", fingerprints["audio"], [AUDIO_FILE], self.decode, self.load_audio_info)
@@ -152,7 +184,7 @@ class _SessionRun:
         self.result.tables = len(tables.tables)
 
     def decode(self) -> AudioInfo:
-        progress = lambda done, total: self.hook("decoding", total=total, completed=done)  # noqa: E731
+        progress = lambda done, total: self.hook("audio", total=total, completed=done)  # noqa: E731
         return audio.decode(self.session.audio_path, self.folder / AUDIO_FILE, progress)
 
     def load_audio_info(self) -> AudioInfo:
@@ -225,9 +257,14 @@ class _SessionRun:
         self.current = name
         sid = self.session.session_id
         if self.state.stage_fingerprint(sid, name) == fingerprint and all((self.folder / o).exists() for o in outputs):
-            self.result.reused.append(name)
-            logger.info("%s %s: reused", sid, name)
-            return load()
+            try:
+                value = load()
+            except SchemaMismatch as error:  # written by another version: redo it
+                logger.info("%s %s: %s; redone", sid, name, error)
+            else:
+                self.result.reused.append(name)
+                logger.info("%s %s: reused", sid, name)
+                return value
         logger.info("%s %s: started", sid, name)
         started = time.perf_counter()
         try:
@@ -244,32 +281,36 @@ class _SessionRun:
 
     @cached_property
     def programme_path(self) -> Path | None:
-        from pipeline.ingest.programme import find_programme
-
-        folder = Path(self.session.folder)
-        return find_programme(folder.parent if folder.is_file() else folder)
+        return find_programme(Path(self.session.folder))
 
     @cached_property
-    def programme(self) -> Any:
-        from pipeline.ingest.programme import load_programme
-
-        return load_programme(self.programme_path) if self.programme_path else None
+    def programme(self) -> Programme | None:
+        """The session's programme; a malformed one is a warning (given at ingest), not a failure."""
+        if self.programme_path is None:
+            return None
+        try:
+            return load_programme(self.programme_path)
+        except ProgrammeError as error:
+            warning = programme_warning(error)
+            if warning not in self.result.warnings:
+                self.result.warnings.append(warning)
+            return None
 
     def fingerprints(self) -> dict[str, str]:
         """Each stage's fingerprint, chained: a stage changes when anything upstream does."""
         session, settings = self.session, self.settings
-        models = load_manifest(settings.models_dir)
+        manifest = load_manifest(settings.models_dir)
         tables = settings.tables_options()
         prints: dict[str, str] = {}
         prints["audio"] = digest("audio", STAGE_VERSIONS["audio"], file_stats([session.audio_path]))
         prints["transcription"] = digest(
             "transcription", STAGE_VERSIONS["transcription"], prints["audio"], settings.transcribe,
-            _model_identity(models, settings.transcribe.model),
+            _model_identity(manifest, settings.transcribe.model),
         )  # fmt: skip
         diarize_options = {**settings.diarize.__dict__, "hf_token": None}
         prints["diarization"] = digest(
             "diarization", STAGE_VERSIONS["diarization"], prints["audio"], diarize_options,
-            _model_identity(models, settings.diarize.model),
+            _model_identity(manifest, settings.diarize.model),
             file_stats([session.path_of(t.path) for t in session.tracks]), session.vtt,
         )  # fmt: skip
         prints["alignment"] = digest(
@@ -277,19 +318,19 @@ class _SessionRun:
         )
         prints["tables"] = digest(
             "tables", STAGE_VERSIONS["tables"], prints["alignment"], tables,
-            folder_content(tables.patterns_dir), session.participants,
+            folder_content(PACKAGED_DATA), folder_content(tables.patterns_dir), session.participants,
             file_stats([self.programme_path] if self.programme_path else []),
         )  # fmt: skip
         render = settings.render_options()
         prints["minutes"] = digest(
             "minutes", STAGE_VERSIONS["minutes"], prints["tables"], session.to_dict(), render,
-            folder_content(render.templates_dir),
+            folder_content(PACKAGED_DATA), folder_content(PACKAGED_TEMPLATES), folder_content(render.templates_dir),
         )  # fmt: skip
         return prints
 
 
-def _model_identity(models: dict, name: str) -> Any:
-    spec = models.get(name)
+def _model_identity(manifest: dict, name: str) -> Any:
+    spec = manifest.get(name)
     return [name, [f.sha256 for f in spec.files]] if spec else name
 
 
@@ -328,6 +369,12 @@ def _finished_sessions(outputs_dir: Path) -> list[tuple[Any, ...]]:
     for minutes_file in sorted(outputs_dir.glob("*/verbale.json")):
         folder = minutes_file.parent
         programme_file = folder / "programma.json"
+        try:
+            check_schema(read_json(folder / "session.json"), f"{folder.name}/session.json")
+            check_schema(read_json(folder / "tables.json"), f"{folder.name}/tables.json")
+        except SchemaMismatch as error:
+            logger.warning("synthesis leaves out %s: %s", folder.name, error)
+            continue
         found.append((
             Session.from_dict(read_json(folder / "session.json")),
             Tables.from_dict(read_json(folder / "tables.json")),

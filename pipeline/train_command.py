@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pipeline.errors import VerbaliError
+from pipeline.models import PACKAGED_MANIFEST
 from pipeline.tables.classifier import MODEL_FILE, packaged_model_dir
 from pipeline.tables.training import record_in_manifest, save_model, train_from_folder
 from pipeline.tables.training_config import load_training_settings
@@ -34,9 +35,8 @@ def train(labels_dir: Path, out_dir: Path | None, config: Path | None) -> None:
         settings = load_training_settings(config)
         model = train_from_folder(labels_dir, settings)
         target = save_model(model, out_dir or packaged_model_dir())
-        manifest = packaged_model_dir().parents[3] / "models" / "manifest.json"
-        if out_dir is None and manifest.is_file():  # retraining the packaged model in a checkout
-            record_in_manifest(manifest, target)
+        if out_dir is None:  # the packaged model: its sha256 goes into the packaged manifest
+            record_in_manifest(PACKAGED_MANIFEST, target)
     except VerbaliError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)

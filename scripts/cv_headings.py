@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.tables.classifier import HeadingModel  # noqa: E402
+from pipeline.tables.classifier import HeadingClassifier  # noqa: E402
 from pipeline.tables.headings import HeadingTagger  # noqa: E402
 from pipeline.tables.options import STATES, TablesOptions  # noqa: E402
 from pipeline.tables.training import (  # noqa: E402
@@ -36,7 +36,7 @@ from pipeline.tables.training import (  # noqa: E402
 from pipeline.tables.training_config import load_training_settings  # noqa: E402
 
 
-def tag_with_model(model: HeadingModel, report: LabelledReport) -> list[str]:
+def tag_with_model(model: HeadingClassifier, report: LabelledReport) -> list[str]:
     tagger = HeadingTagger(TablesOptions(heading_stay=model.stay))
     emissions = [[model.sequence_weight * math.log(p) for p in model.probabilities(f)] for f in report.features]
     return [h for h, _ in tagger.tag(emissions, report.steps)]
@@ -46,14 +46,14 @@ def tag_with_rules(report: LabelledReport) -> list[str]:
     return [h for h, _ in HeadingTagger(TablesOptions()).tag(report.rule_emissions, report.steps)]
 
 
-def fold_models(reports: Sequence[LabelledReport], settings: TrainingSettings) -> dict[str, HeadingModel]:
+def fold_models(reports: Sequence[LabelledReport], settings: TrainingSettings) -> dict[str, HeadingClassifier]:
     """A model per session, trained on all the other sessions."""
     sessions = sorted({r.session for r in reports})
     return {held: fit([r for r in reports if r.session != held], settings, {}) for held in sessions}
 
 
 def cross_validate(
-    reports: Sequence[LabelledReport], settings: TrainingSettings, models: dict[str, HeadingModel] | None = None
+    reports: Sequence[LabelledReport], settings: TrainingSettings, models: dict[str, HeadingClassifier] | None = None
 ) -> Counter[tuple[str, str]]:
     """(labelled, predicted) counts over every session, each tagged by a model that never saw it."""
     models = models or fold_models(reports, settings)

@@ -14,8 +14,9 @@ from pipeline.cli import main
 from pipeline.errors import ModelUnavailable
 from pipeline.ingest.display_names import read_display_name
 from pipeline.ingest.tracks import parse_track_name
+from pipeline.models import PACKAGED_MANIFEST, sha256_of
 from pipeline.tables import TablesOptions, find_tables, person_of_label
-from pipeline.tables.classifier import MODEL_FILE, HeadingModel, load_heading_model, packaged_model_dir
+from pipeline.tables.classifier import MODEL_FILE, HeadingClassifier, load_heading_model, packaged_model_dir
 from pipeline.tables.training import TrainingDataError, read_labelled_folder
 from tests.test_tables import FACILITATOR, REPORT_1, plenary, transcript
 
@@ -42,10 +43,8 @@ def _train(args: list[str]):
 def test_the_packaged_model_loads_quickly_and_is_in_the_manifest() -> None:
     model = load_heading_model()
     assert set(model.classes) == {"criticita", "risorse", "proposte", "rete", "altro"}
-    manifest = json.loads((ROOT / "models" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(PACKAGED_MANIFEST.read_text(encoding="utf-8"))
     entry = next(m for m in manifest["models"] if m["name"] == "headings-it")
-    from pipeline.models import sha256_of
-
     assert entry["files"][0]["sha256"] == sha256_of(packaged_model_dir() / MODEL_FILE)
 
 
@@ -75,7 +74,7 @@ def test_train_writes_a_model_that_the_stage_uses(tmp_path: Path) -> None:
     result = _train(["--labels", str(labels), "--out", str(tmp_path / "model")])
     assert result.exit_code == 0, result.output
     assert "trained on 2 sessions" in result.output
-    model = HeadingModel.from_dict(json.loads((tmp_path / "model" / MODEL_FILE).read_text(encoding="utf-8")))
+    model = HeadingClassifier.from_dict(json.loads((tmp_path / "model" / MODEL_FILE).read_text(encoding="utf-8")))
     assert model.about and model.about["sessions"] == list(SMALL)
     options = TablesOptions(spacy_model="blank", heading_model=str(tmp_path / "model"))
     tables = find_tables(transcript(plenary()), options=options)

@@ -99,7 +99,7 @@ def sentence_features(sentence: Sentence, signal: Signals, settings: FeatureSett
 
 
 @dataclass(frozen=True)
-class HeadingModel:
+class HeadingClassifier:
     """Multinomial logistic regression as data: P(heading | features) = softmax(bias + sum of weights)."""
 
     classes: tuple[str, ...]
@@ -136,7 +136,7 @@ class HeadingModel:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> HeadingModel:
+    def from_dict(cls, data: dict[str, Any]) -> HeadingClassifier:
         if data.get("format") != MODEL_FORMAT:
             raise ValueError(f"format is {data.get('format')!r}, expected {MODEL_FORMAT!r}")
         classes = tuple(str(c) for c in data["classes"])
@@ -164,7 +164,7 @@ def packaged_model_dir() -> Path:
     return Path(str(folder))
 
 
-def load_heading_model(folder: Path | None = None) -> HeadingModel:
+def load_heading_model(folder: Path | None = None) -> HeadingClassifier:
     """The model in ``folder`` (default: the packaged one), or a one-line ModelUnavailable naming the fix."""
     path = (folder or packaged_model_dir()) / MODEL_FILE
     rebuild = REBUILD if folder is None else f"verbali train --labels DIR --out {folder}"
@@ -172,9 +172,9 @@ def load_heading_model(folder: Path | None = None) -> HeadingModel:
 
 
 @lru_cache(maxsize=4)
-def _load(path: Path, rebuild: str, _mtime: int) -> HeadingModel:
+def _load(path: Path, rebuild: str, _mtime: int) -> HeadingClassifier:
     try:
-        return HeadingModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        return HeadingClassifier.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise ModelUnavailable(f"heading model {path} is missing: rebuild it with `{rebuild}`") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:

@@ -3,7 +3,7 @@
 A labelled session is ``<name>.transcript.json`` + ``<name>.labels.json``: each segment's
 table and heading. The report sentences are cut and read exactly as the stage does, each
 takes its segment's heading, and a multinomial logistic regression (scikit-learn) is fitted
-on their features; the result is written as plain data (``classifier.HeadingModel``).
+on their features; the result is written as plain data (``classifier.HeadingClassifier``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from pipeline.artifacts import Transcript
 from pipeline.errors import VerbaliError
 from pipeline.storage.files import write_text
-from pipeline.tables.classifier import MODEL_FILE, Features, FeatureSettings, HeadingModel, report_features
+from pipeline.tables.classifier import MODEL_FILE, Features, FeatureSettings, HeadingClassifier, report_features
 from pipeline.tables.headings import HeadingTagger, heading_step
 from pipeline.tables.nlp import NlpSettings, load_nlp
 from pipeline.tables.options import STATES, TablesOptions
@@ -138,7 +138,7 @@ def labelled_reports(
     return reports
 
 
-def fit(reports: Sequence[LabelledReport], settings: TrainingSettings, about: dict[str, Any]) -> HeadingModel:
+def fit(reports: Sequence[LabelledReport], settings: TrainingSettings, about: dict[str, Any]) -> HeadingClassifier:
     """A multinomial logistic regression over the reports' sentences."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -163,7 +163,7 @@ def fit(reports: Sequence[LabelledReport], settings: TrainingSettings, about: di
         for name, i in vectoriser.vocabulary_.items()
         if any(abs(w) >= 1e-3 for w in coefficients[i])
     }
-    return HeadingModel(
+    return HeadingClassifier(
         classes,
         tuple(float(b) for b in model.intercept_),
         weights,
@@ -174,7 +174,7 @@ def fit(reports: Sequence[LabelledReport], settings: TrainingSettings, about: di
     )
 
 
-def train_from_folder(folder: Path, settings: TrainingSettings) -> HeadingModel:
+def train_from_folder(folder: Path, settings: TrainingSettings) -> HeadingClassifier:
     sessions = read_labelled_folder(folder)
     reports = [r for name, t, labels in sessions for r in labelled_reports(name, t, labels, settings.features)]
     if not reports:
@@ -182,7 +182,7 @@ def train_from_folder(folder: Path, settings: TrainingSettings) -> HeadingModel:
     return fit(reports, settings, {"sessions": [name for name, _, _ in sessions]})
 
 
-def save_model(model: HeadingModel, folder: Path) -> Path:
+def save_model(model: HeadingClassifier, folder: Path) -> Path:
     """Written atomically: a failed run leaves the old model as it was."""
     folder.mkdir(parents=True, exist_ok=True)
     text = json.dumps(model.to_dict(), ensure_ascii=False, separators=(",", ":"))
@@ -195,19 +195,28 @@ MANIFEST_ENTRY = "headings-it"
 
 
 def record_in_manifest(manifest: Path, model_file: Path) -> None:
-    """Write the packaged model's size and sha256 into ``models/manifest.json`` (a checkout's, when retrained)."""
+    """Write the packaged model's size and sha256 into the packaged manifest, as its one-line entry.
+
+    The other entries are left byte for byte as they are.
+    """
     from pipeline.models import sha256_of
 
-    data = json.loads(manifest.read_text(encoding="utf-8"))
     entry = {
         "name": MANIFEST_ENTRY,
         "engine": "verbali-headings",
-        "description": "Heading classifier of the tables stage (logistic regression over words, cues and context), "
-        "trained on tests/data/plenaries by `verbali train`",
+        "description": "Heading classifier of the tables stage (logistic regression over words, cues and "
+        "report context), trained on tests/data/plenaries by `verbali train`",
         "licence": "same as verbali",
         "source": {"type": "package", "path": "data/it/headings-model"},
-        "files": [{"path": MODEL_FILE, "size": model_file.stat().st_size, "sha256": sha256_of(model_file), "from": []}],
+        "files": [
+            {"path": MODEL_FILE, "size": model_file.stat().st_size, "sha256": sha256_of(model_file), "from": []}
+        ],
     }
-    models = [m for m in data["models"] if m.get("name") != MANIFEST_ENTRY]
-    data["models"] = [*models, entry]
-    write_text(manifest, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    marker = f'"name": "{MANIFEST_ENTRY}"'
+    lines = [line for line in manifest.read_text(encoding="utf-8").splitlines() if marker not in line]
+    close = max(i for i, line in enumerate(lines) if line.strip().startswith("]"))
+    lines[close - 1] = lines[close - 1].rstrip().rstrip(",") + ","
+    lines.insert(close, "    " + json.dumps(entry, ensure_ascii=False))
+    text = "\n".join(lines) + "\n"
+    json.loads(text)  # still a manifest
+    write_text(manifest, text)
