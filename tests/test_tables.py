@@ -204,7 +204,7 @@ def test_speaker_labels_that_are_names() -> None:
     assert not is_name_label("SPEAKER_01")
     assert not is_name_label("speaker 3")
     assert is_name_label("Giulia Bianchi")
-    assert person_of_label("iPad di Giuseppe", ["ipad"]) == "Giuseppe"
+    assert person_of_label("iPad di Giuseppe") == "Giuseppe"
 
 
 # --------------------------------------------------------------------------- headings

@@ -208,9 +208,7 @@ def record_in_manifest(manifest: Path, model_file: Path) -> None:
         "report context), trained on tests/data/plenaries by `verbali train`",
         "licence": "same as verbali",
         "source": {"type": "package", "path": "data/it/headings-model"},
-        "files": [
-            {"path": MODEL_FILE, "size": model_file.stat().st_size, "sha256": sha256_of(model_file), "from": []}
-        ],
+        "files": [{"path": MODEL_FILE, "size": model_file.stat().st_size, "sha256": sha256_of(model_file), "from": []}],
     }
     marker = f'"name": "{MANIFEST_ENTRY}"'
     lines = [line for line in manifest.read_text(encoding="utf-8").splitlines() if marker not in line]
