@@ -156,7 +156,7 @@ def _table_report(
     sentences = draft.sentences
     tagged = tagger.tag_report(sentences, draft.signals)
     report_sentences = [
-        ReportSentence(s.start, s.end, s.text, heading, conf, conf < options.doubt_threshold)
+        ReportSentence(s.start, s.end, s.text, heading, conf, conf < tagger.doubt_below(options))
         for s, (heading, conf) in zip(sentences, tagged, strict=True)
     ]
     confidence = _table_confidence(draft, identity, single_voice, programme, options)

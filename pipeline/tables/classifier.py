@@ -108,6 +108,7 @@ class HeadingClassifier:
     settings: FeatureSettings
     sequence_weight: float = 1.0  # how much the model's log-probabilities count in the tagger
     stay: float = 0.85  # the tagger's carry-over probability with this model
+    doubt_below: float = 0.5  # a sentence whose posterior is below this is marked doubtful (calibrated by CV)
     about: dict[str, Any] | None = None  # what it was trained on
 
     def probabilities(self, features: Features) -> list[float]:
@@ -131,6 +132,7 @@ class HeadingClassifier:
             "settings": self.settings.to_dict(),
             "sequence_weight": self.sequence_weight,
             "stay": self.stay,
+            "doubt_below": self.doubt_below,
             "about": self.about or {},
             "weights": {k: [round(w, 4) for w in v] for k, v in sorted(self.weights.items())},
         }
@@ -153,6 +155,7 @@ class HeadingClassifier:
             FeatureSettings.from_dict(data.get("settings") or {}),
             float(data.get("sequence_weight", 1.0)),
             float(data.get("stay", 0.85)),
+            float(data.get("doubt_below", 0.5)),
             dict(data.get("about") or {}),
         )
 

@@ -136,6 +136,10 @@ class ReportTagger:
         classifier = load_heading_model(folder)
         return cls(HeadingTagger(replace(options, heading_stay=classifier.stay)), classifier)
 
+    def doubt_below(self, options: TablesOptions) -> float:
+        """The posterior under which a sentence is doubtful: the model's calibrated one, else the option."""
+        return self.classifier.doubt_below if self.classifier is not None else options.heading_doubt_threshold
+
     def emissions(self, sentences: Sequence[Sentence], signals: Sequence[Signals]) -> list[list[float]]:
         if self.classifier is None:
             return [self.tagger.emissions(sig, s.words) for s, sig in zip(sentences, signals, strict=True)]

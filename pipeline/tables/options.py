@@ -92,7 +92,8 @@ class TablesOptions:
 
     patterns_dir: Path | None = None  # an office's extra cue files, named as in pipeline/data/it/
     spacy_model: str | None = None  # None: an installed it_core_news_* if any, else blank; "blank": always blank
-    doubt_threshold: float = 0.5  # a table or sentence below this confidence is "doubtful"
+    doubt_threshold: float = 0.5  # a table below this confidence is "doubtful"
+    heading_doubt_threshold: float = 0.5  # with the rules only: a sentence whose posterior is below this is "doubtful"
     max_sentence_words: int = 40  # an unpunctuated run longer than this is cut at its longest pauses
     min_report_words: int = 40  # a report has at least this many words
     interjection_words: int = 12  # another speaker saying fewer words does not interrupt a report

@@ -39,6 +39,7 @@ class TrainingSettings:
     sequence_weight: float = 1.0
     stay: float = 0.85
     min_count: int = 2  # a feature seen in fewer training sentences is dropped
+    doubt_below: float = 0.5  # posterior under which a sentence is marked doubtful
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainingSettings:
@@ -48,6 +49,7 @@ class TrainingSettings:
             float(data.get("sequence_weight", 1.0)),
             float(data.get("stay", 0.85)),
             int(data.get("min_count", 2)),
+            float(data.get("doubt_below", 0.5)),
         )
 
 
@@ -170,6 +172,7 @@ def fit(reports: Sequence[LabelledReport], settings: TrainingSettings, about: di
         settings.features,
         settings.sequence_weight,
         settings.stay,
+        settings.doubt_below,
         {**about, "sentences": len(headings)},
     )
 
