@@ -228,3 +228,20 @@ def test_a_misheard_name_never_replaces_a_good_display_name() -> None:
     turns = _device_plenary(intro, "Giulia Bianchi - Coop. Il Ponte")
     table = find_tables(transcript(turns), options=TablesOptions(spacy_model="blank")).tables[0]
     assert table.spokesperson.name == "Giulia Bianchi"
+
+
+def test_the_chat_completes_a_first_name() -> None:
+    from pipeline.artifacts import ChatMessage, Session
+
+    turns = [
+        (FACILITATOR, "Buonasera. Passiamo al tavolo uno, Federica, ci sei?"),
+        ("SPEAKER_01", "Sì sì, ci sono. " + REPORT_1[1]),
+        *(("SPEAKER_01", t) for t in REPORT_1[2:]),
+        (FACILITATOR, "Grazie a tutti, vi manderemo il verbale. Buona serata."),
+    ]
+    chat = [ChatMessage("18:02:10", "Federica Cortinovis", "Everyone", "Scusate, il mio microfono va a tratti")]
+    session = Session("s", "zoom-local", "/tmp", "plenaria", chat=chat)
+    table = find_tables(transcript(turns), session=session, options=TablesOptions(spacy_model="blank")).tables[0]
+    assert table.spokesperson.name == "Federica Cortinovis"
+    table = find_tables(transcript(turns), options=TablesOptions(spacy_model="blank")).tables[0]
+    assert table.spokesperson.name == "Federica"

@@ -49,7 +49,7 @@ def find_tables(
     turns = split_self_reports(turns, facilitator, options)
     drafts, handovers = ReportFinder(turns, facilitator, options).find()
     drafts = _plausible(_merge_same_table_drafts(drafts, options), options)
-    known = _known_people(transcript, session, programme, options)
+    known = _known_people(transcript, session, programme, reader, options)
     clues = SessionClues(programme, known, _announced_themes(signals), _facilitator_name(turns, facilitator))
     resolver = IdentityResolver(clues, options)
     tagger = ReportTagger.for_options(options)
@@ -119,6 +119,7 @@ def _known_people(
     transcript: Transcript,
     session: Session | None,
     programme: Programme | None,
+    reader: SignalReader,
     options: TablesOptions,
 ) -> KnownPeople:
     labels: list[str | None] = []
@@ -128,7 +129,17 @@ def _known_people(
         labels += [*session.participants, *(t.name for t in session.tracks)]
     labels += [s.speaker for s in transcript.segments]
     names = [person_of_label(label) for label in labels]
+    if session:
+        names += _chat_names(session, reader)
     return KnownPeople(list(dict.fromkeys(n.strip() for n in names if n and n.strip())), options.name_similarity)
+
+
+def _chat_names(session: Session, reader: SignalReader) -> list[str]:
+    """Who wrote in the chat, and the full names written there ("portavoce tavolo 2: Giulia Bianchi")."""
+    names = [person_of_label(m.sender) for m in session.chat]
+    for doc in reader.nlp.pipe(m.text for m in session.chat):
+        names += [n for n in reader.mentioned_names(doc[:]) if len(n.split()) >= 2]
+    return [n for n in names if n]
 
 
 def _facilitator_name(turns: Sequence[Turn], facilitator: str | None) -> str | None:

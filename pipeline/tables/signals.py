@@ -170,6 +170,10 @@ class SignalReader:
             return name
         return None
 
+    def mentioned_names(self, span: Span) -> list[str]:
+        """People's names said anywhere in ``span`` (a chat message, a sentence)."""
+        return self._mentioned_names(span, [])
+
     def _mentioned_names(self, span: Span, structure: list[CueMatch]) -> list[str]:
         names: list[str] = []
         index = span.start
