@@ -26,6 +26,7 @@ from pipeline.progress import ConsoleHooks, LogHooks
 from pipeline.review import cli as review_cli
 from pipeline.runner import SessionResult
 from pipeline.storage.state import State
+from pipeline.train_command import train
 
 console = Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped
 
@@ -270,7 +271,7 @@ def list_models(models_dir: Path | None, check: bool) -> None:
     for spec in manifest.values():
         found = models.problems(models_dir, spec, full=check)
         status = "[green]installed[/green]" if not found else f"[yellow]{'; '.join(found)}[/yellow]"
-        source = ", ".join(spec.packages) if spec.source_type == "pypi" else f"hub: {spec.repo}"
+        source = ", ".join(spec.packages) if spec.source_type == "pypi" else f"{spec.source_type}: {spec.repo}"
         table.add_row(spec.name, spec.engine, source, status, spec.licence)
     Console().print(table)
 
@@ -301,3 +302,4 @@ from pipeline.workers.cli import worker  # noqa: E402 -- a command of its own pa
 main.add_command(worker)
 main.add_command(review_cli.review)
 main.add_command(review_cli.export_labels_command)
+main.add_command(train)

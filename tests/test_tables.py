@@ -204,7 +204,7 @@ def test_speaker_labels_that_are_names() -> None:
     assert not is_name_label("SPEAKER_01")
     assert not is_name_label("speaker 3")
     assert is_name_label("Giulia Bianchi")
-    assert person_of_label("iPad di Giuseppe", ["ipad"]) == "Giuseppe"
+    assert person_of_label("iPad di Giuseppe") == "Giuseppe"
 
 
 # --------------------------------------------------------------------------- headings
@@ -285,10 +285,16 @@ def test_headings_in_any_order_and_enumerations_keep_theirs() -> None:
 
 
 def test_sentence_confidence_and_doubt() -> None:
+    from pipeline.tables.classifier import load_heading_model
+
+    threshold = load_heading_model().doubt_below
     tables = find_tables(transcript(plenary()), options=BLANK)
     for sentence in tables.tables[0].sentences:
         assert 0.0 <= sentence.confidence <= 1.0
-        assert sentence.doubtful == (sentence.confidence < BLANK.doubt_threshold)
+        assert sentence.doubtful == (sentence.confidence < threshold)
+    rules = TablesOptions(spacy_model="blank", heading_model="rules")
+    for sentence in find_tables(transcript(plenary()), options=rules).tables[0].sentences:
+        assert sentence.doubtful == (sentence.confidence < rules.heading_doubt_threshold)
 
 
 def test_user_patterns_extend_the_packaged_ones(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pipeline.ingest.display_names import split_device_track_name
+
 ZOOM_ID_MAX_DIGITS = 11  # track-name ids seen from Zoom are 8-11 digits long
 
 
@@ -18,7 +20,11 @@ def parse_track_name(filename: str) -> str | None:
         return None
     digits = match["digits"]
     name_digits = digits[:-ZOOM_ID_MAX_DIGITS] if len(digits) > ZOOM_ID_MAX_DIGITS else ""
-    words = _split_camel_case(match["body"] + name_digits).replace("_", " ").split()
+    body = match["body"] + name_digits
+    device = split_device_track_name(body)  # "iPaddiPaola" is "iPad di Paola", not "i Paddi Paola"
+    if device is not None:
+        return device
+    words = _split_camel_case(body).replace("_", " ").split()
     name = " ".join(words).strip(" -'")
     return name if any(ch.isalpha() for ch in name) else None
 

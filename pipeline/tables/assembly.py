@@ -19,14 +19,14 @@ from pipeline.artifacts import (
 )
 from pipeline.ingest.programme import Programme
 from pipeline.tables.evidence import HANDOVERS, OWN, Clue, Evidence, clues
-from pipeline.tables.headings import HeadingTagger
+from pipeline.tables.headings import ReportTagger
 from pipeline.tables.identity import Identity, IdentityResolver, KnownPeople, SessionClues, person_of_label
 from pipeline.tables.nlp import load_nlp
 from pipeline.tables.options import _THEME_CONNECTORS, FACILITATOR, UNKNOWN_SPEAKER, TablesOptions
 from pipeline.tables.reports import Draft, Handover, ReportFinder, find_facilitator, split_self_reports
 from pipeline.tables.sentences import Sentence, build_sentences
 from pipeline.tables.signals import SignalReader, Signals
-from pipeline.tables.turns import Turn, build_turns, relabel_single_speaker
+from pipeline.tables.turns import Turn, build_turns, relabel_single_speaker, split_shared_voices
 
 
 def find_tables(
@@ -44,14 +44,15 @@ def find_tables(
     single_voice = relabel_single_speaker(sentences, signals)
     turns = build_turns(sentences, signals)
     facilitator = FACILITATOR if single_voice else find_facilitator(turns)
+    if not single_voice and split_shared_voices(sentences, signals, facilitator):
+        turns = build_turns(sentences, signals)
     turns = split_self_reports(turns, facilitator, options)
     drafts, handovers = ReportFinder(turns, facilitator, options).find()
     drafts = _plausible(_merge_same_table_drafts(drafts, options), options)
-    devices = frozenset(str(d).lower() for d in nlp.people.get("device_prefixes", []))
-    known = _known_people(transcript, session, programme, devices, options)
-    clues = SessionClues(programme, known, _announced_themes(signals), _facilitator_name(turns, facilitator), devices)
+    known = _known_people(transcript, session, programme, reader, options)
+    clues = SessionClues(programme, known, _announced_themes(signals), _facilitator_name(turns, facilitator))
     resolver = IdentityResolver(clues, options)
-    tagger = HeadingTagger(options)
+    tagger = ReportTagger.for_options(options)
     tables = [_table_report(d, resolver.resolve(d), tagger, single_voice, programme, options) for d in drafts]
     _flag_duplicates(tables, options)
     return Tables(
@@ -118,7 +119,7 @@ def _known_people(
     transcript: Transcript,
     session: Session | None,
     programme: Programme | None,
-    devices: frozenset[str],
+    reader: SignalReader,
     options: TablesOptions,
 ) -> KnownPeople:
     labels: list[str | None] = []
@@ -127,8 +128,18 @@ def _known_people(
     if session:
         labels += [*session.participants, *(t.name for t in session.tracks)]
     labels += [s.speaker for s in transcript.segments]
-    names = [person_of_label(label, devices) for label in labels]
+    names = [person_of_label(label) for label in labels]
+    if session:
+        names += _chat_names(session, reader)
     return KnownPeople(list(dict.fromkeys(n.strip() for n in names if n and n.strip())), options.name_similarity)
+
+
+def _chat_names(session: Session, reader: SignalReader) -> list[str]:
+    """Who wrote in the chat, and the full names written there ("portavoce tavolo 2: Giulia Bianchi")."""
+    names = [person_of_label(m.sender) for m in session.chat]
+    for doc in reader.nlp.pipe(m.text for m in session.chat):
+        names += [n for n in reader.mentioned_names(doc[:]) if len(n.split()) >= 2]
+    return [n for n in names if n]
 
 
 def _facilitator_name(turns: Sequence[Turn], facilitator: str | None) -> str | None:
@@ -148,16 +159,15 @@ def _announced_themes(signals: Sequence[Signals]) -> dict[int, str]:
 def _table_report(
     draft: Draft,
     identity: Identity,
-    tagger: HeadingTagger,
+    tagger: ReportTagger,
     single_voice: bool,
     programme: Programme | None,
     options: TablesOptions,
 ) -> TableReport:
     sentences = draft.sentences
-    emissions = [tagger.emissions(sig, s.words) for s, sig in zip(sentences, draft.signals, strict=True)]
-    tagged = tagger.tag(emissions, [_heading_step(sig) for sig in draft.signals])
+    tagged = tagger.tag_report(sentences, draft.signals)
     report_sentences = [
-        ReportSentence(s.start, s.end, s.text, heading, conf, conf < options.doubt_threshold)
+        ReportSentence(s.start, s.end, s.text, heading, conf, conf < tagger.doubt_below(options))
         for s, (heading, conf) in zip(sentences, tagged, strict=True)
     ]
     confidence = _table_confidence(draft, identity, single_voice, programme, options)
@@ -174,12 +184,6 @@ def _table_report(
         confidence=confidence,
         doubtful=confidence < options.doubt_threshold,
     )
-
-
-def _heading_step(signals: Signals) -> str:
-    if signals.announced:
-        return "open"
-    return "keep" if signals.continues else "normal"
 
 
 def _table_confidence(

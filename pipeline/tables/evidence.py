@@ -17,6 +17,7 @@ class Clue(StrEnum):
     SELF_INTRODUCTION = "self-introduction"  # "sono la portavoce del tavolo ..."
     NAMES_TABLE = "names-table"  # the turn opens naming its table
     INTRODUCES_THEMSELVES = "introduces-themselves"
+    ANSWERS_BY_NAME = "answers-by-name"  # the hand-over named someone, and that person speaks
     REPORT_LIKE = "report-like"  # long, dense in heading cues or announcements
     SECOND_SPOKESPERSON = "second-spokesperson"
     RESUMED = "resumed"  # the report went on after an interruption
@@ -27,12 +28,14 @@ TEXT = {
     Clue.SELF_INTRODUCTION: "self-introduction",
     Clue.NAMES_TABLE: "names its table",
     Clue.INTRODUCES_THEMSELVES: "introduces themselves",
+    Clue.ANSWERS_BY_NAME: "introduces themselves after a hand-over by name",
     Clue.REPORT_LIKE: "report-like turn",
     Clue.SECOND_SPOKESPERSON: "second spokesperson",
     Clue.RESUMED: "report resumed after an interruption",
 }
 HANDOVERS = frozenset({Clue.TABLE_HANDOVER, Clue.HANDOVER})
-OWN = frozenset({Clue.FACILITATOR_REPORTS, Clue.SELF_INTRODUCTION, Clue.NAMES_TABLE})  # the turn says whose it is
+# the turn says whose it is
+OWN = frozenset({Clue.FACILITATOR_REPORTS, Clue.SELF_INTRODUCTION, Clue.NAMES_TABLE, Clue.ANSWERS_BY_NAME})
 
 
 @dataclass(frozen=True)

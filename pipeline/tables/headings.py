@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from pipeline.tables.options import ALTRO, STATES, TablesOptions
+from pipeline.tables.classifier import HeadingClassifier, load_heading_model, report_features
+from pipeline.tables.options import ALTRO, PACKAGED_MODEL, RULES_ONLY, STATES, TablesOptions
+from pipeline.tables.sentences import Sentence
 from pipeline.tables.signals import Signals
 
 
@@ -108,3 +112,40 @@ class HeadingTagger:
 def _logsumexp(values: Sequence[float]) -> float:
     top = max(values)
     return top + math.log(sum(math.exp(v - top) for v in values))
+
+
+def heading_step(signals: Signals) -> str:
+    """How a sentence joins the one before: "open" (announces a heading), "keep" ("poi..."), "normal"."""
+    if signals.announced:
+        return "open"
+    return "keep" if signals.continues else "normal"
+
+
+@dataclass(frozen=True)
+class ReportTagger:
+    """Headings for a report's sentences: the trained model's probabilities, or the rules' cues, as emissions."""
+
+    tagger: HeadingTagger
+    classifier: HeadingClassifier | None
+
+    @classmethod
+    def for_options(cls, options: TablesOptions) -> ReportTagger:
+        if options.heading_model == RULES_ONLY:
+            return cls(HeadingTagger(options), None)
+        folder = None if options.heading_model == PACKAGED_MODEL else Path(options.heading_model)
+        classifier = load_heading_model(folder)
+        return cls(HeadingTagger(replace(options, heading_stay=classifier.stay)), classifier)
+
+    def doubt_below(self, options: TablesOptions) -> float:
+        """The posterior under which a sentence is doubtful: the model's calibrated one, else the option."""
+        return self.classifier.doubt_below if self.classifier is not None else options.heading_doubt_threshold
+
+    def emissions(self, sentences: Sequence[Sentence], signals: Sequence[Signals]) -> list[list[float]]:
+        if self.classifier is None:
+            return [self.tagger.emissions(sig, s.words) for s, sig in zip(sentences, signals, strict=True)]
+        weight = self.classifier.sequence_weight
+        features = report_features(sentences, signals, self.classifier.settings)
+        return [[weight * math.log(p) for p in self.classifier.probabilities(f)] for f in features]
+
+    def tag_report(self, sentences: Sequence[Sentence], signals: Sequence[Signals]) -> list[tuple[str, float]]:
+        return self.tagger.tag(self.emissions(sentences, signals), [heading_step(sig) for sig in signals])

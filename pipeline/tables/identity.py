@@ -4,11 +4,11 @@ programme and the session's participants where given."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from pipeline.ingest.display_names import DisplayName, read_display_name
 from pipeline.ingest.programme import Programme
 from pipeline.tables.options import _LABEL_SPEAKER, FACILITATOR, UNKNOWN_SPEAKER, TablesOptions
 from pipeline.tables.reports import Draft
@@ -45,8 +45,9 @@ class KnownPeople:
 
 
 def _fuller(heard: str, known: str) -> str:
-    """The known spelling, unless it says less ("Giuseppe" for "Giuseppe Riboldi")."""
-    return known if len(known.split()) >= len(heard.split()) else heard
+    """The known spelling, unless it says less ("Giuseppe" for "Giuseppe Riboldi", "Davide R." for "Davide Ruozi")."""
+    initials = any(len(w.rstrip(".")) == 1 for w in known.split())
+    return known if len(known.split()) >= len(heard.split()) and not initials else heard
 
 
 def is_name_label(label: str | None) -> bool:
@@ -56,14 +57,16 @@ def is_name_label(label: str | None) -> bool:
     return not _LABEL_SPEAKER.match(label.strip()) and any(c.isalpha() for c in label)
 
 
-def person_of_label(label: str | None, device_prefixes: Iterable[str] = ()) -> str | None:
-    """The person behind a Zoom name: "iPad di Giuseppe" -> "Giuseppe"; None for "SPEAKER_01"."""
+def person_of_label(label: str | None) -> str | None:
+    """The person behind a Zoom name: "iPad di Giuseppe" -> "Giuseppe", "Giulia Bianchi - Coop. Il Ponte" ->
+    "Giulia Bianchi"; None for "SPEAKER_01", "DESKTOP-4F2K1" or "Sala Giunta"."""
     if not is_name_label(label):
         return None
-    words = str(label).split()
-    if len(words) > 2 and words[0].lower() in set(device_prefixes) and words[1].lower() in ("di", "de", "of"):
-        words = words[2:]
-    return " ".join(words)
+    return read_display_name(str(label)).person
+
+
+def display_name(label: str | None) -> DisplayName | None:
+    return read_display_name(str(label)) if is_name_label(label) else None
 
 
 @dataclass
@@ -84,7 +87,6 @@ class SessionClues:
     known: KnownPeople
     themes: dict[int, str]  # heard anywhere: "il tavolo 2 sulla casa"
     facilitator_name: str | None  # from the facilitator's self-introduction
-    device_prefixes: frozenset[str]
 
 
 class IdentityResolver:
@@ -95,7 +97,6 @@ class IdentityResolver:
         self.known = clues.known
         self.themes = clues.themes
         self.facilitator_name = clues.facilitator_name
-        self.device_prefixes = clues.device_prefixes
         self.options = options
         self.used: list[int] = []
 
@@ -124,18 +125,49 @@ class IdentityResolver:
         for signal in opening:
             if signal.intro_name:
                 evidence.append(f"self-introduction ({signal.intro_name})")
-                return signal.intro_name, (signal.organisations or [None])[0]
+                shown = display_name(draft.speaker)
+                fallback = shown.organisation if shown else None
+                return self._prefer_shown(signal.intro_name, shown), (signal.organisations or [fallback])[0]
         organisation = next((s.organisations[0] for s in opening if s.speaks_for_table and s.organisations), None)
         if draft.turns[0].self_report and self.facilitator_name:
             evidence.append(f"the facilitator ({self.facilitator_name}) presents")
             return self.facilitator_name, organisation
-        if person_of_label(draft.speaker, self.device_prefixes):
+        called = self._called_and_said(draft)
+        if called:
+            evidence.append(f"named in the hand-over and said in full ({called})")
+            return called, organisation
+        shown = display_name(draft.speaker)
+        if shown and shown.person and not shown.device:
             evidence.append("speaker's name from the recording")
-            return person_of_label(draft.speaker, self.device_prefixes), organisation
+            return shown.person, organisation or shown.organisation
         if draft.handover and draft.handover.names:
-            evidence.append(f"named in the hand-over ({draft.handover.names[-1]})")
-            return draft.handover.names[-1], organisation
+            last = draft.handover.names[-1]
+            same = [n for n in draft.handover.names if n.split()[0].lower() == last.split()[0].lower()]
+            fullest = max(same, key=lambda n: len(n.split()))  # "Ciro Capasso del CPIA, Ciro, sei tu?"
+            evidence.append(f"named in the hand-over ({fullest})")
+            return fullest, organisation
+        if shown and shown.person:
+            evidence.append(f"owner of the device «{shown.raw}»")
+            return shown.person, organisation
+        if shown:
+            evidence.append(f"«{shown.raw}» names a device or room, not the spokesperson: to be checked")
+        else:
+            evidence.append("no clue names the spokesperson: to be checked")
         return None, organisation
+
+    def _called_and_said(self, draft: Draft) -> str | None:
+        """ "la parola a carlo" ... "buonasera carlo lugli lavoro nel...": the full name said after the first."""
+        if not draft.handover or not draft.handover.names:
+            return None
+        called = {n.split()[0].lower() for n in draft.handover.names}
+        said = (n for s in draft.signals[:2] for n in s.names if len(n.split()) >= 2)
+        return next((n for n in said if n.split()[0].lower() in called), None)
+
+    def _prefer_shown(self, heard: str, shown: DisplayName | None) -> str:
+        """A good display name beats what Whisper heard of the same name ("Mariagrazia Rosetti")."""
+        if shown and shown.full_name and shown.person and self.known.similar(heard, shown.person):
+            return shown.person
+        return heard
 
     def _name(self, heard: str | None, planned: str | None, evidence: list[str]) -> str | None:
         if heard is None:

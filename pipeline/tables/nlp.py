@@ -149,6 +149,8 @@ class CueMatcher:
         self._matcher = Matcher(nlp.vocab, validate=True)
         self._phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._meta: dict[int, tuple[str, float]] = {}
+        self._last_doc: Doc | None = None
+        self._last_matches: list[CueMatch] = []
         for index, cue in enumerate(patterns):
             key = f"{cue.label}#{index}"
             self._meta[nlp.vocab.strings.add(key)] = (cue.label, cue.weight)
@@ -164,9 +166,15 @@ class CueMatcher:
         """Matches inside ``doclike``, in doc token offsets (the whole doc is matched, then filtered)."""
         doc = doclike if isinstance(doclike, Doc) else doclike.doc
         first, last = (0, len(doc)) if isinstance(doclike, Doc) else (doclike.start, doclike.end)
-        found = list(self._matcher(doc)) + list(self._phrases(doc))
-        matches = [CueMatch(*self._meta[key], start, end) for key, start, end in found if first <= start <= end <= last]
-        return sorted(matches, key=lambda m: (m.start, -m.end))
+        return [m for m in self._doc_matches(doc) if first <= m.start <= m.end <= last]
+
+    def _doc_matches(self, doc: Doc) -> list[CueMatch]:
+        """The whole doc's matches, kept for the doc's next sentence (sentences are read in order)."""
+        if self._last_doc is not doc:
+            found = list(self._matcher(doc)) + list(self._phrases(doc))
+            matches = [CueMatch(*self._meta[key], start, end) for key, start, end in found]
+            self._last_doc, self._last_matches = doc, sorted(matches, key=lambda m: (m.start, -m.end))
+        return self._last_matches
 
 
 def longest_matches(matches: Iterable[CueMatch]) -> list[CueMatch]:

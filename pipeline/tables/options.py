@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pipeline.tables.nlp import NlpSettings
 
+PACKAGED_MODEL = "packaged"
+RULES_ONLY = "rules"
 HEADINGS = ("criticita", "risorse", "proposte", "rete")
 ALTRO = "altro"
 STATES = (*HEADINGS, ALTRO)
@@ -90,7 +92,8 @@ class TablesOptions:
 
     patterns_dir: Path | None = None  # an office's extra cue files, named as in pipeline/data/it/
     spacy_model: str | None = None  # None: an installed it_core_news_* if any, else blank; "blank": always blank
-    doubt_threshold: float = 0.5  # a table or sentence below this confidence is "doubtful"
+    doubt_threshold: float = 0.5  # a table below this confidence is "doubtful"
+    heading_doubt_threshold: float = 0.5  # with the rules only: a sentence whose posterior is below this is "doubtful"
     max_sentence_words: int = 40  # an unpunctuated run longer than this is cut at its longest pauses
     min_report_words: int = 40  # a report has at least this many words
     interjection_words: int = 12  # another speaker saying fewer words does not interrupt a report
@@ -101,6 +104,7 @@ class TablesOptions:
     announcement_weight: float = 5.0  # log-weight of an announced heading ("per quanto riguarda le criticità")
     cue_weight: float = 1.5  # log-weight per unit of lexical cue weight
     name_similarity: float = 80.0  # rapidfuzz token-set score to take a heard name for a known one
+    heading_model: str = PACKAGED_MODEL  # "packaged", "rules" (cues only) or a folder written by `verbali train`
     introduction_sentences: int = 3  # sentences at a report's start where a self-introduction counts
     headings: HeadingModel = field(default_factory=HeadingModel)
     confidence: ConfidenceWeights = field(default_factory=ConfidenceWeights)

@@ -7,8 +7,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from pipeline.ingest.display_names import read_display_name
 from pipeline.tables.evidence import OWN, Clue, Evidence, clues
-from pipeline.tables.options import HEADINGS, UNKNOWN_SPEAKER, TablesOptions
+from pipeline.tables.options import _LABEL_SPEAKER, HEADINGS, UNKNOWN_SPEAKER, TablesOptions
 from pipeline.tables.sentences import Sentence
 from pipeline.tables.signals import Signals, TableRef
 from pipeline.tables.turns import Turn
@@ -62,6 +63,13 @@ class Draft:
         return {r.number for s in self.signals[:count] for r in s.table_refs if r.number is not None}
 
 
+def person_of_label(label: str) -> str | None:
+    """The person a speaker label names, if it names one (not "SPEAKER_01", not "Sala Giunta")."""
+    if _LABEL_SPEAKER.match(label.strip()) or label == UNKNOWN_SPEAKER:
+        return None
+    return read_display_name(label).person
+
+
 def find_facilitator(turns: Sequence[Turn]) -> str | None:
     """The speaker who hands the floor over most often."""
     counts = Counter(t.speaker for t in turns for s in t.signals if s.handover)
@@ -90,19 +98,51 @@ def split_self_reports(turns: list[Turn], facilitator: str | None, options: Tabl
     for turn in turns:
         cut = _self_report_cut(turn, options) if turn.speaker == facilitator else None
         if cut is None:
-            result.append(turn)
+            result += _split_trailing_handover(turn, options) if turn.speaker != facilitator else [turn]
             continue
+        end = _trailing_handover(turn, cut, options)
         result.append(Turn(turn.speaker, turn.sentences[:cut], turn.signals[:cut]))
-        result.append(Turn(turn.speaker, turn.sentences[cut:], turn.signals[cut:], self_report=True))
+        result.append(Turn(turn.speaker, turn.sentences[cut:end], turn.signals[cut:end], self_report=True))
+        if end < len(turn.sentences):
+            result.append(Turn(turn.speaker, turn.sentences[end:], turn.signals[end:]))
     return result
 
 
 def _self_report_cut(turn: Turn, options: TablesOptions) -> int | None:
     for index, signal in enumerate(turn.signals[:-1]):
+        rest = sum(s.words for s in turn.sentences[index + 1 :])
         if "SPEAK_FOR" in signal.labels:
-            rest = sum(s.words for s in turn.sentences[index + 1 :])
             return index + 1 if rest >= 2 * options.min_report_words else None
+        # "cominciamo noi del tavolo uno." "Allora, io sono Simona Cecchi...": no facilitator, a presenter leads
+        named_table = any(s.table_refs for s in turn.signals[max(index - 1, 0) : index + 2])
+        if index > 0 and signal.intro_name and named_table and rest >= 2 * options.min_report_words:
+            return index
     return None
+
+
+def _split_trailing_handover(turn: Turn, options: TablesOptions) -> list[Turn]:
+    """A presenter's last words handing over to a numbered table ("Manca solo il tavolo quattro. Giovanna.")."""
+    start = max(len(turn.sentences) - 2, 1)
+    for index in range(start, len(turn.sentences)):
+        before = sum(s.words for s in turn.sentences[:index])
+        numbered = any(r.number is not None for s in turn.signals[index:] for r in s.table_refs)
+        if before >= options.min_report_words and numbered and any(s.handover for s in turn.signals[index:]):
+            return [
+                Turn(turn.speaker, turn.sentences[:index], turn.signals[:index]),
+                Turn(turn.speaker, turn.sentences[index:], turn.signals[index:]),
+            ]
+    return [turn]
+
+
+def _trailing_handover(turn: Turn, cut: int, options: TablesOptions) -> int:
+    """Where a self-report ends in a hand-over to the next table ("adesso passo la parola al tavolo due")."""
+    said = 0
+    for index in range(cut, len(turn.sentences)):
+        signal = turn.signals[index]
+        if said >= options.min_report_words and signal.handover and (signal.table_refs or signal.names):
+            return index
+        said += turn.sentences[index].words
+    return len(turn.sentences)
 
 
 class ReportFinder:
@@ -143,11 +183,21 @@ class ReportFinder:
 
     def _gives_floor(self, index: int) -> bool:
         turn = self.turns[index]
-        if turn.speaker != (self.facilitator or turn.speaker) or turn.self_report:
+        if turn.self_report:
             return False
+        if turn.speaker != (self.facilitator or turn.speaker):
+            return self._presenter_hands_over(turn)
         following = self.turns[index + 1] if index + 1 < len(self.turns) else None
         names_table = self.facilitator is not None and _ends_naming_a_table(turn)
         return turn.has_handover or names_table or bool(following and following.self_report)
+
+    def _presenter_hands_over(self, turn: Turn) -> bool:
+        """Without a facilitator a presenter passes the floor: "allora passo al tavolo tre. Chi c'era, Roberto?"."""
+        if turn.words > 3 * self.options.interjection_words:
+            return False
+        return any(s.handover for s in turn.signals) and any(
+            r.number is not None for s in turn.signals for r in s.table_refs
+        )
 
     def _start_evidence(self, index: int, pending: Handover | None) -> list[Evidence]:
         turn = self.turns[index]
@@ -155,7 +205,8 @@ class ReportFinder:
         if turn.speaker == self.facilitator and not turn.self_report:
             return []
         names_table = any(s.table_refs for s in opening)
-        says_who = names_table or any(s.speaks_for_table for s in opening)
+        answers = pending is not None and _answers_by_name(turn, pending)
+        says_who = names_table or answers or any(s.speaks_for_table for s in opening)
         if any(s.labels & {"OPENING", "CLOSING"} for s in opening) and not says_who:
             return []
         if self.facilitator is not None and pending is None and not self.found_any and not names_table:
@@ -167,6 +218,8 @@ class ReportFinder:
             evidence.append(Evidence(Clue.FACILITATOR_REPORTS))
         if any(s.speaks_for_table for s in opening):
             evidence.append(Evidence(Clue.SELF_INTRODUCTION))
+        elif answers:
+            evidence.append(Evidence(Clue.ANSWERS_BY_NAME))
         if any(s.table_refs for s in opening[:2]) and not _chimes_in(opening[0]):
             evidence.append(Evidence(Clue.NAMES_TABLE))
         if not evidence and self._reads_like_report(turn):
@@ -185,7 +238,10 @@ class ReportFinder:
         words = self._speaker_words_ahead(index)
         if not evidence:
             return False
-        if clues(evidence) & (OWN | {Clue.TABLE_HANDOVER}):
+        found = clues(evidence)
+        if Clue.ANSWERS_BY_NAME in found and not found & (OWN - {Clue.ANSWERS_BY_NAME} | {Clue.TABLE_HANDOVER}):
+            return words >= 2 * self.options.min_report_words  # a comment from the floor answers a hand-over too
+        if found & (OWN | {Clue.TABLE_HANDOVER}):
             return words >= self.options.min_report_words
         return words >= 2 * self.options.min_report_words and self._reads_like_report(self.turns[index], loose=True)
 
@@ -218,6 +274,8 @@ class ReportFinder:
         last, cursor = index, index + 1
         while cursor < len(self.turns) and not self._ends_report(draft):
             turn = self.turns[cursor]
+            if turn.speaker != self.facilitator and self._presenter_hands_over(turn):
+                break
             if turn.speaker in {draft.speaker, *draft.co_speakers}:
                 if self._starts_other_table(turn, draft):
                     break
@@ -274,6 +332,24 @@ class ReportFinder:
     def _starts_other_table(self, turn: Turn, draft: Draft) -> bool:
         opening = turn.opening(2)
         return any(s.speaks_for_table for s in opening) and _other_table(opening, draft, self.options)
+
+
+def _answers_by_name(turn: Turn, pending: Handover) -> bool:
+    """The hand-over named someone and this speaker is that person: says so, or the display name says so."""
+    if not pending.names:
+        return False
+    opening = turn.opening(3)
+    called = {_first_name(n) for n in pending.names}
+    if any(s.intro_name and _first_name(s.intro_name) in called for s in opening) or "PRESENT" in opening[0].labels:
+        return True
+    said = {_first_name(n) for s in opening[:2] for n in s.names}
+    shown = person_of_label(turn.speaker)
+    return bool(called & said) or bool(shown and _first_name(shown) in called)
+
+
+def _first_name(name: str) -> str:
+    words = name.lower().split()
+    return words[1] if len(words) > 1 and words[0] in {"don", "suor", "padre", "fra"} else words[0]
 
 
 def _ends_naming_a_table(turn: Turn) -> bool:

@@ -54,9 +54,10 @@ class Signals:
     @property
     def calls_someone(self) -> bool:
         """Just a name, as when the facilitator calls the next presenter: "Giovanna?"."""
-        if not self.names or "THANKS" in self.labels or self.words > 3:
+        if not self.names or "THANKS" in self.labels or self.words > 5:
             return False
-        return len(self.names[0].split()) >= self.words - 1
+        named = sum(len(n.split()) for n in self.names)
+        return named >= self.words - (1 if self.words <= 3 else 3)  # "Giorgio e Ilenia, mi pare."
 
     @property
     def names_table(self) -> bool:
@@ -158,15 +159,20 @@ class SignalReader:
         return self._name_said_first(span)
 
     def _name_said_first(self, span: Span) -> str | None:
-        """ "Luca Pagani, assistente sociale al Comune di Codogno": a full name, then a pause."""
+        """ "Luca Pagani, assistente sociale...", "Silvia Manzoni delle ACLI": a full name, then a pause or
+        where the speaker comes from."""
         start = span.start
         while start < span.end and (span.doc[start].is_punct or span.doc[start].lower_ in _GREETINGS):
             start += 1
         name = self.name_at(span.doc, start, limit=span.end, strict=True)
         after = start + len(name.split()) if name else start
-        if name and len(name.split()) >= 2 and after < span.end and span.doc[after].text in {",", "."}:
+        if name and len(name.split()) >= 2 and after < span.end and _ends_a_name(span.doc[after]):
             return name
         return None
+
+    def mentioned_names(self, span: Span) -> list[str]:
+        """People's names said anywhere in ``span`` (a chat message, a sentence)."""
+        return self._mentioned_names(span, [])
 
     def _mentioned_names(self, span: Span, structure: list[CueMatch]) -> list[str]:
         names: list[str] = []
@@ -251,6 +257,14 @@ class HeadingTitles:
             return title in words
         windows = {" ".join(words[i : i + n]) for n in (size - 1, size, size + 1) if n > 0 for i in range(len(words))}
         return any(fuzz.ratio(title, window) >= self.similarity for window in windows)
+
+
+_FROM_WORDS = {"della", "delle", "del", "dello", "dell'", "dei", "degli", "di", "da", "dal", "dalla", "dall'", "per"}
+
+
+def _ends_a_name(token: Any) -> bool:
+    """What may follow a name said first: a pause, or "della cooperativa...", "dal comune di..."."""
+    return token.text in {",", "."} or token.lower_ in _FROM_WORDS
 
 
 def _entities(span: Span, label: str) -> list[str]:

@@ -83,3 +83,40 @@ def _sounds_like_facilitator(signal: Signals, current: str) -> bool:
     if signal.handover or "CLOSING" in signal.labels:
         return True
     return current == FACILITATOR and signal.question and "QUESTION" in signal.labels
+
+
+def split_shared_voices(sentences: Sequence[Sentence], signals: Sequence[Signals], facilitator: str | None) -> bool:
+    """One label for several voices (a room's microphone, a shared account): after the facilitator's hand-over,
+    an utterance of that same label opening with a self-introduction is a new voice, until the facilitator
+    speaks again (thanks, hands over, closes). Returns whether it relabelled anything."""
+    if facilitator is None:
+        return False
+    voice: str | None = None
+    handed_over = changed = False
+    for segment in _segments(sentences, signals):
+        own = [(s, sig) for s, sig in segment if s.speaker == facilitator]
+        if len(own) != len(segment):
+            handed_over = False  # someone else took the floor: whatever the label says next is the facilitator's
+            continue
+        opening = [sig for _, sig in own[:2]]
+        if voice is None and handed_over and not opening[0].handover:
+            named = next((sig.intro_name for sig in opening if sig.intro_name), None)
+            voice = f"{facilitator} ({named})" if named else None
+        elif voice is not None and (opening[0].handover or opening[0].labels & {"THANKS", "CLOSING"}):
+            voice = None
+        if voice is not None:
+            for sentence, _ in own:
+                sentence.speaker = voice
+            changed = True
+        handed_over = any(sig.handover for _, sig in own) and voice is None
+    return changed
+
+
+def _segments(sentences: Sequence[Sentence], signals: Sequence[Signals]) -> list[list[tuple[Sentence, Signals]]]:
+    grouped: list[list[tuple[Sentence, Signals]]] = []
+    for sentence, signal in zip(sentences, signals, strict=True):
+        if grouped and grouped[-1][0][0].segment == sentence.segment:
+            grouped[-1].append((sentence, signal))
+        else:
+            grouped.append([(sentence, signal)])
+    return grouped

@@ -1,0 +1,115 @@
+"""What a Zoom display name says about a person: "Giulia Bianchi - Coop. Il Ponte", "iPad di Paola", "Sala Giunta".
+
+Zoom shows a device's name when nobody renamed it ("iPad di Paola", "iPhone di Marco",
+"DESKTOP-4F2K1") and a room's or an office's name for a shared account ("Sala Giunta",
+"Ufficio di Piano Lodi"). Such a name is no person's name: at most it gives the owner's
+first name. The words are data (``pipeline/data/it/people.yaml``: ``device_prefixes``,
+``device_patterns``, ``room_words``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+_OWNER_LINKS = ("di", "de", "del", "della", "of")
+_ORGANISATION_SEPARATOR = re.compile(r"\s+[-–—|/]\s+|\s*[(\[]")
+
+
+@dataclass(frozen=True)
+class DisplayName:
+    raw: str
+    person: str | None  # the person's name, or the device owner's ("Paola"); None for a room or bare device
+    organisation: str | None  # "Coop. Il Ponte" from "Giulia Bianchi - Coop. Il Ponte"
+    device: bool  # a device's or room's name, not one a person chose
+
+    @property
+    def full_name(self) -> bool:
+        """A first and a last name written out (no initials): a good name to keep."""
+        if self.device or not self.person:
+            return False
+        words = self.person.split()
+        return len(words) >= 2 and all(len(w.rstrip(".")) > 1 and not w.endswith(".") for w in words)
+
+
+@dataclass(frozen=True)
+class DeviceWords:
+    prefixes: tuple[str, ...]  # lower case, longest first: "macbook pro", "ipad"
+    patterns: tuple[re.Pattern[str], ...]  # whole names: DESKTOP-4F2K1
+    rooms: frozenset[str]  # first words of rooms and shared accounts: sala, ufficio
+
+    def is_device_prefix(self, word: str) -> bool:
+        return word.lower() in self.prefixes
+
+
+@lru_cache(maxsize=1)
+def device_words() -> DeviceWords:
+    text = resources.files("pipeline").joinpath("data", "it", "people.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    prefixes = sorted({str(p).lower() for p in data.get("device_prefixes") or []}, key=len, reverse=True)
+    patterns = tuple(re.compile(str(p), re.IGNORECASE) for p in data.get("device_patterns") or [])
+    return DeviceWords(tuple(prefixes), patterns, frozenset(str(w).lower() for w in data.get("room_words") or []))
+
+
+def read_display_name(label: str) -> DisplayName:
+    """Person, organisation and whether it is a device or room, from one display name."""
+    raw = " ".join(label.split())
+    words_data = device_words()
+    if any(p.fullmatch(raw) for p in words_data.patterns):
+        return DisplayName(raw, None, None, True)
+    owner = _device_owner(raw, words_data)
+    if owner is not None:
+        return DisplayName(raw, owner or None, None, True)
+    if raw.split()[0].lower() in words_data.rooms if raw else False:
+        return DisplayName(raw, None, None, True)
+    parts = _ORGANISATION_SEPARATOR.split(raw, maxsplit=1)
+    person = parts[0].strip(" -–—|,") or None
+    organisation = parts[1].strip(" )]-–—|,") if len(parts) > 1 else None
+    return DisplayName(raw, person, organisation or None, False)
+
+
+def _device_owner(raw: str, words_data: DeviceWords) -> str | None:
+    """ "iPad di Paola" -> "Paola"; "iPad" -> ""; None when the name is not a device's."""
+    lower = raw.lower()
+    for prefix in words_data.prefixes:
+        if lower == prefix:
+            return ""
+        if lower.startswith(prefix + " "):
+            rest = raw[len(prefix) + 1 :].split()
+            if rest and rest[0].lower() in _OWNER_LINKS:
+                return " ".join(rest[1:])
+            return "" if not rest or rest[0][:1].isdigit() else None
+    return None
+
+
+def split_device_track_name(body: str) -> str | None:
+    """A track file's squeezed device name as Zoom showed it: "iPaddiPaola" -> "iPad di Paola"."""
+    words_data = device_words()
+    if any(p.fullmatch(body) for p in words_data.patterns):
+        return body
+    lower = body.lower()
+    for prefix in words_data.prefixes:
+        squeezed = prefix.replace(" ", "")
+        if not lower.startswith(squeezed):
+            continue
+        shown = _shown_prefix(body[: len(squeezed)], prefix)
+        rest = body[len(squeezed) :]
+        for link in _OWNER_LINKS:
+            if rest.lower().startswith(link) and rest[len(link) : len(link) + 1].isupper():
+                return f"{shown} {link} {rest[len(link) :]}"
+        if not rest:
+            return shown
+    return None
+
+
+def _shown_prefix(squeezed: str, prefix: str) -> str:
+    """The prefix with its spaces back, in the file's letter case: "MacBookPro" -> "MacBook Pro"."""
+    out, index = [], 0
+    for word in prefix.split():
+        out.append(squeezed[index : index + len(word)])
+        index += len(word)
+    return " ".join(out)

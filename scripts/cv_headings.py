@@ -1,0 +1,153 @@
+"""Leave-one-session-out cross-validation of the heading classifier on labelled plenaries.
+
+    python scripts/cv_headings.py                      # tests/data/plenaries, the settings in headings-train.yaml
+    python scripts/cv_headings.py --grid               # also a small grid of C, sequence weight and carry-over
+
+Each session's labelled reports are tagged by a model trained on the other sessions and
+compared with the rules alone (the same sentences, the same sequence tagger). This scores
+the headings on the labelled report spans; ``score_tables.py`` scores the whole stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from pipeline.tables.classifier import HeadingClassifier  # noqa: E402
+from pipeline.tables.headings import HeadingTagger  # noqa: E402
+from pipeline.tables.options import STATES, TablesOptions  # noqa: E402
+from pipeline.tables.training import (  # noqa: E402
+    LabelledReport,
+    TrainingSettings,
+    fit,
+    labelled_reports,
+    read_labelled_folder,
+    save_model,
+)
+from pipeline.tables.training_config import load_training_settings  # noqa: E402
+
+
+def tag_with_model(model: HeadingClassifier, report: LabelledReport) -> list[str]:
+    return [h for h, _ in tag_with_confidence(model, report)]
+
+
+def tag_with_confidence(model: HeadingClassifier, report: LabelledReport) -> list[tuple[str, float]]:
+    tagger = HeadingTagger(TablesOptions(heading_stay=model.stay))
+    emissions = [[model.sequence_weight * math.log(p) for p in model.probabilities(f)] for f in report.features]
+    return tagger.tag(emissions, report.steps)
+
+
+def doubt_thresholds(reports: Sequence[LabelledReport], models: dict[str, HeadingClassifier]) -> str:
+    """For each threshold: the share of wrong headings it flags, and of right ones (false alarms)."""
+    tagged = [
+        (label, heading, confidence)
+        for report in reports
+        for label, (heading, confidence) in zip(
+            report.headings, tag_with_confidence(models[report.session], report), strict=True
+        )
+    ]
+    wrong = [c for label, heading, c in tagged if label != heading]
+    right = [c for label, heading, c in tagged if label == heading]
+    lines = []
+    for threshold in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
+        caught = sum(c < threshold for c in wrong) / max(len(wrong), 1)
+        alarms = sum(c < threshold for c in right) / max(len(right), 1)
+        lines.append(f"doubt below {threshold:.2f}: flags {caught:.2f} of wrong headings, {alarms:.2f} of right ones")
+    return "\n".join(lines)
+
+
+def tag_with_rules(report: LabelledReport) -> list[str]:
+    return [h for h, _ in HeadingTagger(TablesOptions()).tag(report.rule_emissions, report.steps)]
+
+
+def fold_models(reports: Sequence[LabelledReport], settings: TrainingSettings) -> dict[str, HeadingClassifier]:
+    """A model per session, trained on all the other sessions."""
+    sessions = sorted({r.session for r in reports})
+    return {held: fit([r for r in reports if r.session != held], settings, {}) for held in sessions}
+
+
+def cross_validate(
+    reports: Sequence[LabelledReport], settings: TrainingSettings, models: dict[str, HeadingClassifier] | None = None
+) -> Counter[tuple[str, str]]:
+    """(labelled, predicted) counts over every session, each tagged by a model that never saw it."""
+    models = models or fold_models(reports, settings)
+    confusion: Counter[tuple[str, str]] = Counter()
+    for report in reports:
+        model = replace(models[report.session], sequence_weight=settings.sequence_weight, stay=settings.stay)
+        confusion.update(zip(report.headings, tag_with_model(model, report), strict=True))
+    return confusion
+
+
+def accuracy(confusion: Counter[tuple[str, str]]) -> float:
+    total = sum(confusion.values())
+    return sum(n for (a, b), n in confusion.items() if a == b) / total if total else 1.0
+
+
+def describe(confusion: Counter[tuple[str, str]]) -> str:
+    parts = []
+    for heading in STATES:
+        labelled = sum(n for (a, _), n in confusion.items() if a == heading)
+        said = sum(n for (_, b), n in confusion.items() if b == heading)
+        right = confusion[(heading, heading)]
+        parts.append(f"{heading[:4]} P={right / said if said else 1:.2f} R={right / labelled if labelled else 1:.2f}")
+    return f"acc={accuracy(confusion):.3f}  " + "  ".join(parts)
+
+
+def end_to_end(folder: Path, reports: Sequence[LabelledReport], settings: TrainingSettings) -> str:
+    """score_tables' figures for the whole stage, each session with a model trained on the others."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import score_tables
+
+    total = score_tables.Scores()
+    with tempfile.TemporaryDirectory() as scratch:
+        for session in score_tables.labelled_sessions(folder):
+            model = fit([r for r in reports if r.session != session.name], settings, {})
+            save_model(model, Path(scratch) / session.name)
+            options = TablesOptions(spacy_model="blank", heading_model=str(Path(scratch) / session.name))
+            total = total + score_tables.score_one(session, use_programme=False, options=options)[0]
+    return score_tables._format(total) + "\n" + score_tables.format_headings(total)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--labels", type=Path, default=ROOT / "tests" / "data" / "plenaries")
+    parser.add_argument("--grid", action="store_true")
+    parser.add_argument("--end-to-end", action="store_true", help="also score the whole stage, a fold model each")
+    args = parser.parse_args(argv)
+    settings = load_training_settings()
+    sessions = read_labelled_folder(args.labels)
+    reports = [r for n, t, lab in sessions for r in labelled_reports(n, t, lab, settings.features)]
+    rules: Counter[tuple[str, str]] = Counter()
+    for report in reports:
+        rules.update(zip(report.headings, tag_with_rules(report), strict=True))
+    print(f"sessions={len(sessions)} sentences={sum(len(r.headings) for r in reports)}", flush=True)
+    print(f"rules only           {describe(rules)}")
+    models = fold_models(reports, settings)
+    print(f"model (configured)   {describe(cross_validate(reports, settings, models))}")
+    print(doubt_thresholds(reports, models), flush=True)
+    if args.end_to_end:
+        print(end_to_end(args.labels, reports, settings))
+    if args.grid:
+        for c in (0.3, 1.0, 3.0):
+            models = fold_models(reports, replace(settings, c=c))
+            for weight in (0.5, 1.0, 2.0):
+                for stay in (0.2, 0.5, 0.7, 0.85):
+                    variant = replace(settings, c=c, sequence_weight=weight, stay=stay)
+                    confusion = cross_validate(reports, variant, models)
+                    print(f"C={c} w={weight} stay={stay}  {describe(confusion)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
