@@ -11,21 +11,18 @@ not people: they are listed apart, for the editor to resolve.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from pipeline.artifacts import Attendee, Session, Transcript
+from pipeline.ingest.display_names import read_display_name
 from pipeline.ingest.participants import fold, split_organisation
 from pipeline.ingest.programme import Programme
 from pipeline.tables import Tables, person_of_label
-from pipeline.tables.nlp import read_yaml
 
 NAME_MATCH = 85.0  # rapidfuzz token_set_ratio on folded names ("Maria Grazia Rossetti" ~ "Mariagrazia Rosetti")
-_HOSTNAME = re.compile(r"^(?:DESKTOP|LAPTOP|PC|WIN|MACBOOK)[-_ ]?[A-Z0-9-]*$", re.IGNORECASE)
-_ROOM_WORDS = ("sala", "aula", "ufficio", "postazione", "stanza", "auditorium")
 
 
 @dataclass(frozen=True)
@@ -59,13 +56,8 @@ class AttendanceLists:
 
 
 def is_device_or_room(name: str) -> bool:
-    """A Zoom name that names no person: a device ("iPhone di Marco" names Marco only by first name)."""
-    words = name.split()
-    if not words:
-        return True
-    devices = {str(d).lower() for d in read_yaml("people.yaml").get("device_prefixes", [])}
-    first = words[0].lower().rstrip("'’s")
-    return bool(_HOSTNAME.match(name.strip())) or first in devices or first in _ROOM_WORDS
+    """A Zoom name that names no person: a device ("iPhone di Marco" names Marco only by first name) or a room."""
+    return not name.split() or read_display_name(name).device
 
 
 def attendance_lists(
