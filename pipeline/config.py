@@ -27,6 +27,10 @@ class TranscribeOptions:
     vad_filter: bool = True
     batch_size: int = 16  # used by the batched pipeline on a GPU
     cpu_threads: int = 0  # 0: CTranslate2's default
+    # What the session knows (names, organisations, programme, vocabulary) as Whisper's
+    # prompt: off | hotwords | prompt | both (see docs/benchmarks.md for the figures).
+    context: str = "hotwords"
+    context_tokens: int = 96  # hotwords' budget; the text being written shares the 448 positions
 
 
 @dataclass(frozen=True)
