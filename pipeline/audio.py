@@ -18,7 +18,7 @@ import numpy as np
 
 from pipeline.artifacts import AudioInfo
 from pipeline.errors import AudioError, ToolMissing
-from pipeline.files import atomic_path
+from pipeline.storage.files import atomic_path
 
 SAMPLE_RATE = 16000
 _BLOCK = SAMPLE_RATE * 60  # samples converted at a time

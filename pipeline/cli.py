@@ -26,7 +26,7 @@ from pipeline.config import DiarizeOptions, Settings, TranscribeOptions
 from pipeline.errors import ModelUnavailable, NotConverted, RecordingError, VerbaliError
 from pipeline.progress import LogHook, RichHook
 from pipeline.runner import Engines, SessionResult, process_session, update_syntheses
-from pipeline.state import State
+from pipeline.storage.state import State
 
 STATE_FILE = "verbali.db"
 

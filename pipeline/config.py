@@ -68,8 +68,8 @@ class Settings:
     # The options of the language and document stages live beside their code, which
     # imports spaCy, Jinja2 and docxtpl: None means their defaults, built only when used.
     tables: Any = None  # pipeline.tables.TablesOptions
-    render: Any = None  # pipeline.render.RenderOptions
-    synthesis: Any = None  # pipeline.synthesis.SynthesisOptions
+    render: Any = None  # pipeline.documents.RenderOptions
+    synthesis: Any = None  # pipeline.documents.synthesis.SynthesisOptions
     templates_dir: Path | None = None  # an office's templates (verbale.*, sintesi.*)
     allow_hub: bool = False  # set when the user names a hub model
     telemetry: bool = False  # pyannote's metrics, off unless the user opts in
@@ -79,10 +79,12 @@ class Settings:
         return self.tables or _options("pipeline.tables", "TablesOptions")
 
     def render_options(self) -> Any:
-        return self.render or _options("pipeline.render", "RenderOptions", templates_dir=self.templates_dir)
+        return self.render or _options("pipeline.documents", "RenderOptions", templates_dir=self.templates_dir)
 
     def synthesis_options(self) -> Any:
-        return self.synthesis or _options("pipeline.synthesis", "SynthesisOptions", templates_dir=self.templates_dir)
+        return self.synthesis or _options(
+            "pipeline.documents.synthesis", "SynthesisOptions", templates_dir=self.templates_dir
+        )
 
     @classmethod
     def from_environment(cls, **overrides) -> Settings:

@@ -26,12 +26,12 @@ from pipeline import align, audio, diarize, export, transcribe
 from pipeline.artifacts import AudioInfo, Diarization, Session, Transcript
 from pipeline.config import Settings
 from pipeline.errors import RecordingError, VerbaliError
-from pipeline.files import read_json, write_json, write_text
-from pipeline.fingerprint import digest, file_stats, folder_content
 from pipeline.models import load_manifest
 from pipeline.progress import Hook, null_hook
-from pipeline.publish import Publisher
-from pipeline.state import State
+from pipeline.storage.files import read_json, write_json, write_text
+from pipeline.storage.fingerprint import digest, file_stats, folder_content
+from pipeline.storage.publish import Publisher
+from pipeline.storage.state import State
 
 logger = logging.getLogger("verbali")
 T = TypeVar("T")
@@ -202,7 +202,7 @@ class _SessionRun:
         return tables
 
     def write_minutes(self, transcript: Transcript, tables: Any, decoded: AudioInfo) -> None:
-        from pipeline.render import build_minutes, render_minutes
+        from pipeline.documents import build_minutes, render_minutes
 
         options = self.settings.render_options()
         minutes = build_minutes(self.session, transcript, tables, self.programme, decoded.duration, options)
@@ -244,14 +244,14 @@ class _SessionRun:
 
     @cached_property
     def programme_path(self) -> Path | None:
-        from pipeline.programme import find_programme
+        from pipeline.ingest.programme import find_programme
 
         folder = Path(self.session.folder)
         return find_programme(folder.parent if folder.is_file() else folder)
 
     @cached_property
     def programme(self) -> Any:
-        from pipeline.programme import load_programme
+        from pipeline.ingest.programme import load_programme
 
         return load_programme(self.programme_path) if self.programme_path else None
 
@@ -302,7 +302,7 @@ def update_syntheses(settings: Settings, state: State, *, force: bool = False) -
     Reads every session folder in ``outputs/`` that has minutes, so a recording deleted
     since still counts: outputs are never dropped.
     """
-    from pipeline.synthesis import build_synthesis, group_by_process, render_synthesis, synthesis_fingerprint
+    from pipeline.documents.synthesis import build_synthesis, group_by_process, render_synthesis, synthesis_fingerprint
 
     options = settings.synthesis_options()
     written = []
@@ -320,8 +320,8 @@ def update_syntheses(settings: Settings, state: State, *, force: bool = False) -
 
 
 def _finished_sessions(outputs_dir: Path) -> list[tuple[Any, ...]]:
-    from pipeline.programme import Programme
-    from pipeline.render import Minutes
+    from pipeline.documents import Minutes
+    from pipeline.ingest.programme import Programme
     from pipeline.tables import Tables
 
     found = []

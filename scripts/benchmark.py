@@ -244,7 +244,7 @@ def _verbali_rest(meter: Meter, run: _Run, engines: Any, samples: Any) -> None:
 
 
 def _find_tables(run: _Run) -> Any:
-    from pipeline.programme import find_programme, load_programme
+    from pipeline.ingest.programme import find_programme, load_programme
     from pipeline.tables import find_tables
 
     folder = Path(run.session.folder)
@@ -258,7 +258,7 @@ def _find_tables(run: _Run) -> Any:
 def _write_artifacts(run: _Run) -> None:
     """The files ``process_session`` writes, less its bookkeeping."""
     from pipeline import export
-    from pipeline.files import write_json, write_text
+    from pipeline.storage.files import write_json, write_text
 
     folder, session, transcript = run.folder, run.session, run.artifacts["transcript"]
     write_json(folder / "session.json", session.to_dict())

@@ -1,4 +1,4 @@
-"""Build the Word templates pipeline/templates/verbale.docx and sintesi.docx with python-docx.
+"""Build the Word templates pipeline/documents/templates/verbale.docx and sintesi.docx with python-docx.
 
     python scripts/make_docx_templates.py            # rewrite both
     python scripts/make_docx_templates.py --check    # exit 1 if the committed ones differ
@@ -32,7 +32,7 @@ from docx.text.paragraph import Paragraph
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.render import PACKAGED_TEMPLATES, stable_zip  # noqa: E402
+from pipeline.documents import PACKAGED_TEMPLATES, stable_zip  # noqa: E402
 
 BLUE = RGBColor(0x0B, 0x4F, 0x8A)
 RED = RGBColor(0xB3, 0x26, 0x1E)

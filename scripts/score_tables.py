@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from pipeline.artifacts import Transcript  # noqa: E402
-from pipeline.programme import Programme, load_programme  # noqa: E402
+from pipeline.ingest.programme import Programme, load_programme  # noqa: E402
 from pipeline.tables import HEADINGS, STATES, Tables, TablesOptions, find_tables  # noqa: E402
 
 PLENARIES = ROOT / "tests" / "data" / "plenaries"

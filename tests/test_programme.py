@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import VerbaliError
-from pipeline.programme import Programme, ProgrammeError, TablePlan, find_programme, load_programme
+from pipeline.ingest.programme import Programme, ProgrammeError, TablePlan, find_programme, load_programme
 
 GOOD = """\
 processo: "Piano Sociale di Zona 2021-2023"

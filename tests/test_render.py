@@ -14,21 +14,21 @@ import pytest
 from click.testing import CliRunner
 from lxml import html as lxml_html
 
-from pipeline import italian
 from pipeline.artifacts import Session, Transcript
-from pipeline.errors import UsageError
-from pipeline.programme import Programme, load_programme
-from pipeline.render import (
+from pipeline.documents import (
     NO_TABLES,
     PACKAGED_TEMPLATES,
     Minutes,
     RenderOptions,
     TemplateError,
     build_minutes,
+    italian,
     render_documents,
     render_minutes,
 )
-from pipeline.summary import SummaryOptions
+from pipeline.documents.summary import SummaryOptions
+from pipeline.errors import UsageError
+from pipeline.ingest.programme import Programme, load_programme
 from pipeline.tables import HEADINGS, Tables, find_tables
 from tests.conftest import MODELS, ROOT
 

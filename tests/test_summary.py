@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pipeline.summary import SummaryOptions, carries_content, clean, condense, tidy_spacing
+from pipeline.documents.summary import SummaryOptions, carries_content, clean, condense, tidy_spacing
 from pipeline.tables import ReportSentence
 
 

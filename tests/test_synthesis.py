@@ -11,9 +11,8 @@ import pytest
 from lxml import html as lxml_html
 
 from pipeline.artifacts import Session, Transcript
-from pipeline.programme import Programme
-from pipeline.render import build_minutes
-from pipeline.synthesis import (
+from pipeline.documents import build_minutes
+from pipeline.documents.synthesis import (
     NO_PROCESS,
     SynthesisOptions,
     build_synthesis,
@@ -22,6 +21,7 @@ from pipeline.synthesis import (
     render_synthesis,
     synthesis_fingerprint,
 )
+from pipeline.ingest.programme import Programme
 from pipeline.tables import ReportSentence, Spokesperson, TableReport, Tables
 from tests.test_render import assert_said, docx_text, labelled
 
@@ -259,7 +259,7 @@ def test_synthesis_documents(labelled_process) -> None:
 
 def test_sintesi_template_errors_name_the_template(tmp_path: Path) -> None:
     (tmp_path / "sintesi.md.j2").write_text("{{ titolo }}\n{{ verbale }}\n")
-    from pipeline.render import TemplateError
+    from pipeline.documents import TemplateError
 
     with pytest.raises(TemplateError, match=r"sintesi\.md\.j2, line 2: 'verbale' is undefined"):
         render_synthesis(build_synthesis([FIRST]), tmp_path, SynthesisOptions(templates_dir=tmp_path, formats=("md",)))

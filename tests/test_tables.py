@@ -12,16 +12,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.artifacts import Segment, Session, Transcript, Word
-from pipeline.nlp import NlpSettings, load_nlp
-from pipeline.programme import Programme, TablePlan
+from pipeline.ingest.programme import Programme, TablePlan
 from pipeline.tables import (
     STATES,
-    HeadingTagger,
     OtherPart,
     ReportSentence,
-    Sentence,
-    SignalReader,
-    Signals,
     Spokesperson,
     TableReport,
     Tables,
@@ -30,6 +25,10 @@ from pipeline.tables import (
     is_name_label,
     person_of_label,
 )
+from pipeline.tables.headings import HeadingTagger
+from pipeline.tables.nlp import NlpSettings, load_nlp
+from pipeline.tables.sentences import Sentence
+from pipeline.tables.signals import SignalReader, Signals
 
 ROOT = Path(__file__).resolve().parents[1]
 PLENARIES = ROOT / "tests" / "data" / "plenaries"
@@ -653,7 +652,7 @@ def test_a_pipeline_loaded_from_a_folder_runs_the_same_rules(tmp_path: Path) -> 
 
 
 def test_a_broken_user_pattern_file_is_a_one_line_error(tmp_path: Path) -> None:
-    from pipeline.nlp import PatternDataError
+    from pipeline.tables.nlp import PatternDataError
 
     (tmp_path / "heading_cues.jsonl").write_text('{"label": "rete", "pattern": [{"LOWER": }]}\n', encoding="utf-8")
     with pytest.raises(PatternDataError, match=r"heading_cues.jsonl:1: not a pattern line"):

@@ -491,7 +491,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sessions", nargs="*", help="session names (default: all YAML files here)")
     parser.add_argument("--check", action="store_true", help="compare with the committed JSON; write nothing")
     parser.add_argument(
-        "--dir", type=Path, default=HERE, help="folder of plenary YAML files (default: this one; e.g. tests/data/heldout)"
+        "--dir",
+        type=Path,
+        default=HERE,
+        help="folder of plenary YAML files (default: this one; e.g. tests/data/heldout)",
     )
     args = parser.parse_args(argv)
 

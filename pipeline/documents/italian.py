@@ -148,3 +148,9 @@ def percent(value: float) -> str:
 
 def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def shortened(text: str, words: int = 12) -> str:
+    """The first ``words`` words, with an ellipsis where some were left out."""
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")

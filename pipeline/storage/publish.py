@@ -11,9 +11,9 @@ import hashlib
 import logging
 from pathlib import Path
 
-from pipeline.files import write_bytes
 from pipeline.models import sha256_of
-from pipeline.state import State
+from pipeline.storage.files import write_bytes
+from pipeline.storage.state import State
 
 logger = logging.getLogger("verbali")
 

@@ -8,7 +8,7 @@ is a pure function of the sessions' artifacts: the caller decides when to rebuil
 What it does, so an editor can follow it:
 
 * items: every sentence of a table's report under one of the four guide questions that
-  carries content (``pipeline.summary``: cleaned of fillers; heading announcements and
+  carries content (``pipeline.documents.summary``: cleaned of fillers; heading announcements and
   remarks about the connection left out), with its session, table, spokesperson, time;
 * points: items of the same guide question that say the same thing are grouped. Two
   items are compared on their content words (no articles, prepositions and the like,
@@ -30,24 +30,15 @@ from pathlib import Path
 from rapidfuzz import fuzz
 from slugify import slugify
 
-from . import italian
-from .artifacts import SCHEMA_VERSION, Session
-from .files import write_bytes
-from .fingerprint import digest
-from .programme import Programme
-from .render import (
-    AUDIO_FILE,
-    Minutes,
-    Moment,
-    Record,
-    RenderOptions,
-    TableMinutes,
-    it,
-    moment,
-    render_documents,
-)
-from .summary import SummaryOptions, carries_content, clean, content_words
-from .tables import HEADINGS, ReportSentence, Tables
+from pipeline.artifacts import SCHEMA_VERSION, Session
+from pipeline.documents import italian
+from pipeline.documents.records import AUDIO_FILE, Minutes, Moment, Record, TableMinutes, it, moment
+from pipeline.documents.rendering import RenderOptions, render_documents
+from pipeline.documents.summary import SummaryOptions, carries_content, clean, content_words
+from pipeline.ingest.programme import Programme
+from pipeline.storage.files import write_bytes
+from pipeline.storage.fingerprint import digest
+from pipeline.tables import HEADINGS, ReportSentence, Tables
 
 NO_PROCESS = "senza-processo"
 NO_PROCESS_NAME = "Sessioni senza programma (processo non indicato)"

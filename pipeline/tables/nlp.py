@@ -33,7 +33,7 @@ from spacy.lookups import Table, load_lookups
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
-from .errors import ModelUnavailable, VerbaliError
+from pipeline.errors import ModelUnavailable, VerbaliError
 
 DATA_PACKAGE = "pipeline"
 DATA_FOLDER = ("data", "it")
@@ -58,7 +58,7 @@ def _data_folder() -> Traversable:
         folder = resources.files(DATA_PACKAGE)
     except (NotADirectoryError, ModuleNotFoundError, TypeError):
         # a stale editable install can make the package a namespace that importlib cannot read
-        return Path(__file__).parent.joinpath(*DATA_FOLDER)
+        return Path(__file__).parents[1].joinpath(*DATA_FOLDER)
     for part in DATA_FOLDER:  # one step at a time: namespace packages need it
         folder = folder.joinpath(part)
     return folder

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from spacy.lang.it.stop_words import STOP_WORDS
 
-from .tables import ReportSentence
+from pipeline.tables import ReportSentence
 
 _LETTER = r"A-Za-zÀ-ÖØ-öø-ÿ"
 _HESITATIONS = r"e+h+m*|e+m+h*|u+h+m*|u+m+h*|m+h+|h+m+"

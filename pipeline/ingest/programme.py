@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from .errors import VerbaliError
+from pipeline.errors import VerbaliError
 
 PROGRAMME_NAMES = ("programma.yaml", "programma.yml", "programme.yaml")
 _TOP_KEYS = {"processo", "ente", "distretto", "sessione", "tema", "data", "tavoli"}

@@ -1,0 +1,1 @@
+"""Where the pipeline keeps things: SQLite state, edit-safe publishing, fingerprints, atomic file writes."""

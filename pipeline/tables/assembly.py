@@ -1,0 +1,317 @@
+"""Assembly: sentences -> signals -> turns -> reports -> identity -> headings, into ``tables.json``;
+also the parts between reports and who was mentioned."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz import fuzz
+
+from pipeline.artifacts import (
+    OtherPart,
+    ReportSentence,
+    Session,
+    Spokesperson,
+    TableReport,
+    Tables,
+    Transcript,
+)
+from pipeline.ingest.programme import Programme
+from pipeline.tables.headings import HeadingTagger
+from pipeline.tables.identity import Identity, IdentityResolver, KnownPeople, SessionClues, person_of_label
+from pipeline.tables.nlp import load_nlp
+from pipeline.tables.options import _THEME_CONNECTORS, FACILITATOR, UNKNOWN_SPEAKER, TablesOptions
+from pipeline.tables.reports import Draft, Handover, ReportFinder, find_facilitator, split_self_reports
+from pipeline.tables.sentences import Sentence, build_sentences
+from pipeline.tables.signals import SignalReader, Signals
+from pipeline.tables.turns import Turn, build_turns, relabel_single_speaker
+
+
+def find_tables(
+    transcript: Transcript,
+    *,
+    session: Session | None = None,
+    programme: Programme | None = None,
+    options: TablesOptions = TablesOptions(),
+) -> Tables:
+    """The tables' reports in a plenary transcript: a pure function of its arguments."""
+    nlp = load_nlp(options.nlp_settings())
+    sentences = build_sentences(transcript, nlp, options)
+    reader = SignalReader(nlp)
+    signals = [reader.read(s) for s in sentences]
+    single_voice = relabel_single_speaker(sentences, signals)
+    turns = build_turns(sentences, signals)
+    facilitator = FACILITATOR if single_voice else find_facilitator(turns)
+    turns = split_self_reports(turns, facilitator, options)
+    drafts, handovers = ReportFinder(turns, facilitator, options).find()
+    drafts = _plausible(_merge_same_table_drafts(drafts), options)
+    devices = frozenset(str(d).lower() for d in nlp.people.get("device_prefixes", []))
+    known = _known_people(transcript, session, programme, devices, options)
+    clues = SessionClues(programme, known, _announced_themes(signals), _facilitator_name(turns, facilitator), devices)
+    resolver = IdentityResolver(clues, options)
+    tagger = HeadingTagger(options)
+    tables = [_table_report(d, resolver.resolve(d), tagger, single_voice, programme, options) for d in drafts]
+    _flag_duplicates(tables, options)
+    return Tables(
+        tables=tables,
+        other=_other_parts(turns, drafts, tables, facilitator),
+        organisations=_organisations(signals, tables, programme),
+        people=_people(signals, tables, sentences, known),
+        announced_not_presented=_announced_not_presented(handovers, tables) if tables else [],
+        nlp_model=nlp.model_name or "blank",
+    )
+
+
+def _merge_same_table_drafts(drafts: list[Draft]) -> list[Draft]:
+    """Two reports in a row that name the same table and no hand-over between: one table, two voices."""
+    merged: list[Draft] = []
+    for draft in drafts:
+        previous = merged[-1] if merged else None
+        if previous and _continues(previous, draft):
+            previous.turns.extend(draft.turns)
+            if draft.speaker != previous.speaker:
+                previous.co_speakers.add(draft.speaker)
+                previous.evidence.append(f"second spokesperson ({draft.speaker})")
+            else:
+                previous.evidence.append("report resumed after an interruption")
+        else:
+            merged.append(draft)
+    return merged
+
+
+_OWN_EVIDENCE = ("self-introduction", "names its table", "the facilitator reports for the table")
+
+
+def _plausible(drafts: list[Draft], options: TablesOptions) -> list[Draft]:
+    """Drop short reports that only a hand-over vouches for; no table at all if none is vouched for well.
+
+    A plain meeting ("do la parola a Marta per il punto due") has hand-overs too, but
+    nobody speaks for a table and no hand-over names one.
+    """
+    kept = [d for d in drafts if _own_evidence(d) or d.words >= 1.5 * options.min_report_words]
+    return kept if any(_own_evidence(d) or _numbered_handover(d) for d in kept) else []
+
+
+def _own_evidence(draft: Draft) -> bool:
+    """The presenter says who they are or which table they speak for."""
+    introduced = any(s.intro_name for s in draft.signals[:3])
+    return introduced or any(e in _OWN_EVIDENCE for e in draft.evidence)
+
+
+def _numbered_handover(draft: Draft) -> bool:
+    """The facilitator named the table (by number, order or theme) when giving the floor."""
+    return draft.handover is not None and bool(draft.handover.refs)
+
+
+def _continues(previous: Draft, draft: Draft) -> bool:
+    """No hand-over to another table in between, and the same voice or the same table named."""
+    if draft.handover is not None and draft.handover.specific:
+        return False
+    return draft.speaker == previous.speaker or (draft.handover is None and _same_named_table(previous, draft))
+
+
+def _same_named_table(first: Draft, second: Draft) -> bool:
+    def numbers(draft: Draft) -> set[int]:
+        return {r.number for s in draft.signals[:5] for r in s.table_refs if r.number is not None}
+
+    return bool(numbers(first) & numbers(second))
+
+
+def _known_people(
+    transcript: Transcript,
+    session: Session | None,
+    programme: Programme | None,
+    devices: frozenset[str],
+    options: TablesOptions,
+) -> KnownPeople:
+    labels: list[str | None] = []
+    if programme:
+        labels += [t.spokesperson for t in programme.tables]
+    if session:
+        labels += [*session.participants, *(t.name for t in session.tracks)]
+    labels += [s.speaker for s in transcript.segments]
+    names = [person_of_label(label, devices) for label in labels]
+    return KnownPeople(list(dict.fromkeys(n.strip() for n in names if n and n.strip())), options.name_similarity)
+
+
+def _facilitator_name(turns: Sequence[Turn], facilitator: str | None) -> str | None:
+    said = (s.intro_name for t in turns if t.speaker == facilitator for s in t.signals if s.intro_name)
+    return next(said, None)
+
+
+def _announced_themes(signals: Sequence[Signals]) -> dict[int, str]:
+    themes: dict[int, str] = {}
+    for signal in signals:
+        for ref in signal.table_refs:
+            if ref.number is not None and ref.theme and ref.number not in themes:
+                themes[ref.number] = ref.theme
+    return themes
+
+
+def _table_report(
+    draft: Draft,
+    identity: Identity,
+    tagger: HeadingTagger,
+    single_voice: bool,
+    programme: Programme | None,
+    options: TablesOptions,
+) -> TableReport:
+    sentences = draft.sentences
+    emissions = [tagger.emissions(sig, s.words) for s, sig in zip(sentences, draft.signals, strict=True)]
+    tagged = tagger.tag(emissions, [_heading_step(sig) for sig in draft.signals])
+    report_sentences = [
+        ReportSentence(s.start, s.end, s.text, heading, conf, conf < options.doubt_threshold)
+        for s, (heading, conf) in zip(sentences, tagged, strict=True)
+    ]
+    confidence = _table_confidence(draft, identity, single_voice, programme, options)
+    speaker = sentences[0].speaker if not single_voice else None
+    return TableReport(
+        table_number=identity.number,
+        theme=identity.theme,
+        spokesperson=Spokesperson(identity.name, identity.organisation),
+        start=sentences[0].start,
+        end=sentences[-1].end,
+        speaker=speaker,
+        evidence=_unique(draft.evidence + identity.evidence),
+        sentences=report_sentences,
+        confidence=confidence,
+        doubtful=confidence < options.doubt_threshold,
+    )
+
+
+def _heading_step(signals: Signals) -> str:
+    if signals.announced:
+        return "open"
+    return "keep" if signals.continues else "normal"
+
+
+def _table_confidence(
+    draft: Draft, identity: Identity, single_voice: bool, programme: Programme | None, options: TablesOptions
+) -> float:
+    """How sure we are that this is table ``identity.number``'s report: support, then doubts."""
+    evidence = " ".join(draft.evidence)
+    support = 0.15 + identity.score
+    support += 0.2 if "hand-over" in evidence else 0.0
+    support += 0.15 if "self-introduction" in evidence or "names its table" in evidence else 0.0
+    doubts = 0.15 if single_voice else 0.0
+    doubts += 0.15 if draft.co_speakers else 0.0
+    doubts += 0.15 if draft.words < 2 * options.min_report_words else 0.0
+    doubts += 0.2 if programme and programme.tables and identity.number not in programme.numbers else 0.0
+    return max(min(support, 0.99) - doubts, 0.05)
+
+
+def _flag_duplicates(tables: list[TableReport], options: TablesOptions) -> None:
+    counts = Counter(t.table_number for t in tables if t.table_number is not None)
+    for table in tables:
+        if counts.get(table.table_number, 0) > 1:
+            table.confidence = min(table.confidence, options.doubt_threshold - 0.05)
+            table.doubtful = True
+            table.evidence.append(f"table {table.table_number} reported more than once")
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _other_parts(
+    turns: Sequence[Turn], drafts: Sequence[Draft], tables: Sequence[TableReport], facilitator: str | None
+) -> list[OtherPart]:
+    report_of = {s.position: i + 1 for i, d in enumerate(drafts) for s in d.sentences}
+    parts: list[OtherPart] = []
+    gap: list[tuple[Sentence, Signals]] = []
+    table_index = 0
+    for turn in turns:
+        for sentence, signal in zip(turn.sentences, turn.signals, strict=True):
+            if sentence.position in report_of:
+                parts += _gap_parts(gap, table_index, len(drafts), tables)
+                gap = []
+                table_index = report_of[sentence.position]
+            else:
+                gap.append((sentence, signal))
+    return parts + _gap_parts(gap, table_index, len(drafts), tables)
+
+
+def _gap_parts(
+    gap: list[tuple[Sentence, Signals]], after: int, total: int, tables: Sequence[TableReport]
+) -> list[OtherPart]:
+    if not gap:
+        return []
+    if after == 0:
+        return [_part("introduzione", gap)]
+    closing = next((i for i, (_, sig) in enumerate(gap) if "CLOSING" in sig.labels), None)
+    if after >= total and closing is not None:
+        return [*_between_tables(gap[:closing], after, tables), _part("chiusura", gap[closing:])]
+    return _between_tables(gap, after, tables)
+
+
+def _between_tables(gap: list[tuple[Sentence, Signals]], after: int, tables: Sequence[TableReport]) -> list[OtherPart]:
+    """Questions and comments on the last report, then the facilitator's hand-over to the next."""
+    if not gap:
+        return []
+    handover = next((i for i, (_, sig) in enumerate(gap) if sig.handover), len(gap))
+    parts = []
+    if handover > 0:
+        kind = "domande" if any(sig.question for _, sig in gap[:handover]) else "commenti"
+        parts.append(_part(kind, gap[:handover], tables[after - 1].table_number))
+    if handover < len(gap):
+        parts.append(_part("conduzione", gap[handover:]))
+    return parts
+
+
+def _part(kind: str, gap: Sequence[tuple[Sentence, Signals]], table_number: int | None = None) -> OtherPart:
+    speakers = Counter(s.speaker for s, _ in gap for _ in range(max(s.words, 1)))
+    speaker = speakers.most_common(1)[0][0]
+    if kind != "chiusura" and 2 * sum(1 for _, sig in gap if "TECH" in sig.labels) >= len(gap):
+        kind = "problemi-tecnici"
+    return OtherPart(
+        kind, gap[0][0].start, gap[-1][0].end, None if speaker == UNKNOWN_SPEAKER else speaker, table_number
+    )
+
+
+def _organisations(signals: Sequence[Signals], tables: Sequence[TableReport], programme: Programme | None) -> list[str]:
+    found = [o for s in signals for o in s.organisations]
+    found += [t.spokesperson.organisation for t in tables if t.spokesperson.organisation]
+    if programme:
+        presented = {t.table_number for t in tables}
+        found += [p.organisation for p in programme.tables if p.organisation and p.number in presented]
+    return _dedupe_names(found)
+
+
+def _people(
+    signals: Sequence[Signals], tables: Sequence[TableReport], sentences: Sequence[Sentence], known: KnownPeople
+) -> list[str]:
+    heard = [t.spokesperson.name for t in tables if t.spokesperson.name]
+    heard += [s.intro_name for s in signals if s.intro_name]
+    heard += [n for s in signals if s.handover for n in s.names]
+    heard += [n for n in known.names if any(s.speaker == n for s in sentences)]
+    canonical = [known.match(n) or n for n in heard]
+    return _dedupe_names([n for n in canonical if len(n) > 2])
+
+
+def _dedupe_names(names: Iterable[str | None]) -> list[str]:
+    """One entry per organisation or person, the longest spelling kept ("Caritas" < "Caritas di Pavia")."""
+    kept: list[str] = []
+    for name in sorted({n.strip() for n in names if n and n.strip()}, key=lambda n: (-len(n), n)):
+        if not any(fuzz.ratio(name.lower(), k.lower()) >= 90 or _same_prefix(name, k) for k in kept):
+            kept.append(name)
+    order = {n: i for i, n in reversed(list(enumerate(n.strip() for n in names if n)))}
+    return [_capitalised(n) for n in sorted(kept, key=lambda n: order.get(n, len(order)))]
+
+
+def _capitalised(name: str) -> str:
+    """ "cooperativa il gabbiano" (lower-case ASR) as "Cooperativa Il Gabbiano"."""
+    if name == name.lower():
+        return " ".join(w if w in _THEME_CONNECTORS else w[:1].upper() + w[1:] for w in name.split())
+    return name[:1].upper() + name[1:]
+
+
+def _same_prefix(short: str, long: str) -> bool:
+    """ "Marta" is "Marta Galli", "Caritas" is "Caritas di Pavia"."""
+    return long.lower().startswith(short.lower() + " ")
+
+
+def _announced_not_presented(handovers: Sequence[Handover], tables: Sequence[TableReport]) -> list[int]:
+    presented = {t.table_number for t in tables}
+    announced = [r.number for h in handovers for r in h.announced if r.number is not None]
+    return sorted({n for n in announced if n not in presented})

@@ -1,0 +1,214 @@
+"""Identity: each report's table number, theme and spokesperson from every signal, checked against the
+programme and the session's participants where given."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from pipeline.ingest.programme import Programme
+from pipeline.tables.options import _LABEL_SPEAKER, FACILITATOR, UNKNOWN_SPEAKER, TablesOptions
+from pipeline.tables.reports import Draft
+from pipeline.tables.signals import TableRef
+
+
+@dataclass
+class KnownPeople:
+    """Names the session already knows: programme spokespersons, participants, named speakers."""
+
+    names: list[str]
+    threshold: float
+
+    def match(self, heard: str | None, prefer: str | None = None) -> str | None:
+        if not heard:
+            return None
+        if prefer and self.similar(heard, prefer):
+            return _fuller(heard, prefer)
+        scored = [(self.similarity(heard, n), n) for n in self.names]
+        good = [(score, n) for score, n in scored if score >= self.threshold]
+        best = max((score for score, _ in good), default=0.0)
+        top = [n for score, n in good if score == best]
+        return _fuller(heard, top[0]) if len(top) == 1 else None  # "Giulia" and two Giulias: no guess
+
+    @staticmethod
+    def similarity(heard: str, name: str) -> float:
+        """Token-set similarity, or whole-string when ASR split or joined words ("Mariagrazia")."""
+        heard, name = heard.lower(), name.lower()
+        joined = fuzz.ratio(heard.replace(" ", ""), name.replace(" ", ""))
+        return max(fuzz.token_set_ratio(heard, name), joined)
+
+    def similar(self, heard: str, name: str) -> bool:
+        return self.similarity(heard, name) >= self.threshold
+
+
+def _fuller(heard: str, known: str) -> str:
+    """The known spelling, unless it says less ("Giuseppe" for "Giuseppe Riboldi")."""
+    return known if len(known.split()) >= len(heard.split()) else heard
+
+
+def is_name_label(label: str | None) -> bool:
+    """Whether a speaker label is a person's name (from Zoom) rather than a diarisation label."""
+    if not label or label in (UNKNOWN_SPEAKER, FACILITATOR) or label.startswith("voce "):
+        return False
+    return not _LABEL_SPEAKER.match(label.strip()) and any(c.isalpha() for c in label)
+
+
+def person_of_label(label: str | None, device_prefixes: Iterable[str] = ()) -> str | None:
+    """The person behind a Zoom name: "iPad di Giuseppe" -> "Giuseppe"; None for "SPEAKER_01"."""
+    if not is_name_label(label):
+        return None
+    words = str(label).split()
+    if len(words) > 2 and words[0].lower() in set(device_prefixes) and words[1].lower() in ("di", "de", "of"):
+        words = words[2:]
+    return " ".join(words)
+
+
+@dataclass
+class Identity:
+    number: int | None
+    theme: str | None
+    name: str | None
+    organisation: str | None
+    evidence: list[str]
+    score: float  # 0..1, how sure the number and spokesperson are
+
+
+@dataclass(frozen=True)
+class SessionClues:
+    """What the whole session tells about its tables and people."""
+
+    programme: Programme | None
+    known: KnownPeople
+    themes: dict[int, str]  # heard anywhere: "il tavolo 2 sulla casa"
+    facilitator_name: str | None  # from the facilitator's self-introduction
+    device_prefixes: frozenset[str]
+
+
+class IdentityResolver:
+    """Settles each report's table number, theme and spokesperson from all the clues."""
+
+    def __init__(self, clues: SessionClues, options: TablesOptions):
+        self.programme = clues.programme
+        self.known = clues.known
+        self.themes = clues.themes
+        self.facilitator_name = clues.facilitator_name
+        self.device_prefixes = clues.device_prefixes
+        self.options = options
+        self.used: list[int] = []
+
+    def resolve(self, draft: Draft) -> Identity:
+        evidence: list[str] = []
+        heard_name, organisation = self._heard_spokesperson(draft, evidence)
+        number, number_score = self._number(draft, heard_name, evidence)
+        plan = self.programme.table(number) if self.programme and number is not None else None
+        name = self._name(heard_name, plan.spokesperson if plan else None, evidence)
+        if plan and plan.spokesperson and name is None:
+            name = plan.spokesperson
+            evidence.append("spokesperson from the programme")
+        organisation = organisation or (plan.organisation if plan else None)
+        if number is not None:
+            self.used.append(number)
+        theme = (plan.theme if plan else None) or self._heard_theme(draft, number)
+        if self.programme and self.programme.tables and number not in self.programme.numbers:
+            evidence.append("table number not in the programme")
+        score = number_score + (0.15 if name else 0.0)
+        return Identity(number, theme, name, organisation, evidence, score)
+
+    # spokesperson ----------------------------------------------------------
+
+    def _heard_spokesperson(self, draft: Draft, evidence: list[str]) -> tuple[str | None, str | None]:
+        opening = draft.signals[: self.options.opening_sentences]
+        for signal in opening:
+            if signal.intro_name:
+                evidence.append(f"self-introduction ({signal.intro_name})")
+                return signal.intro_name, (signal.organisations or [None])[0]
+        organisation = next((s.organisations[0] for s in opening if s.speaks_for_table and s.organisations), None)
+        if draft.turns[0].self_report and self.facilitator_name:
+            evidence.append(f"the facilitator ({self.facilitator_name}) presents")
+            return self.facilitator_name, organisation
+        if person_of_label(draft.speaker, self.device_prefixes):
+            evidence.append("speaker's name from the recording")
+            return person_of_label(draft.speaker, self.device_prefixes), organisation
+        if draft.handover and draft.handover.names:
+            evidence.append(f"named in the hand-over ({draft.handover.names[-1]})")
+            return draft.handover.names[-1], organisation
+        return None, organisation
+
+    def _name(self, heard: str | None, planned: str | None, evidence: list[str]) -> str | None:
+        if heard is None:
+            return None
+        known = self.known.match(heard, prefer=planned)
+        if known and known != heard:
+            evidence.append(f"name «{heard}» matched to «{known}»")
+        return known or heard
+
+    # number ----------------------------------------------------------------
+
+    def _number(self, draft: Draft, heard_name: str | None, evidence: list[str]) -> tuple[int | None, float]:
+        votes: Counter[int] = Counter()
+        self._vote_refs(draft, votes, evidence)
+        self._vote_programme_name(heard_name, votes, evidence)
+        if votes:
+            number, weight = votes.most_common(1)[0]
+            rivals = [n for n, w in votes.items() if n != number and w >= 0.8]
+            if rivals:
+                evidence.append(f"conflicting table numbers {sorted([number, *rivals])}")
+            return number, min(0.6, 0.3 + 0.3 * weight) - (0.2 if rivals else 0.0)
+        return self._number_by_order(evidence)
+
+    def _vote_refs(self, draft: Draft, votes: Counter[int], evidence: list[str]) -> None:
+        sources: list[tuple[str, TableRef, float]] = []
+        if draft.handover:
+            sources += [("hand-over", r, 1.0) for r in draft.handover.refs]
+        opening = draft.signals[: self.options.opening_sentences]
+        sources += [("report opening", r, 1.1) for s in opening for r in s.table_refs]
+        for where, ref, weight in sources:
+            number = self._ref_number(ref)
+            if number is not None:
+                votes[number] += weight
+                evidence.append(f"{where}: {ref.describes}")
+
+    def _ref_number(self, ref: TableRef) -> int | None:
+        if ref.number is not None:
+            return ref.number
+        if ref.relative == "next":
+            return (self.used[-1] + 1) if self.used else 1
+        if ref.relative == "last" and self.programme and self.programme.tables:
+            return max(self.programme.numbers)
+        return self._theme_number(ref.theme) if ref.theme else None
+
+    def _theme_number(self, theme: str) -> int | None:
+        planned = {t.number: t.theme for t in self.programme.tables if t.theme} if self.programme else {}
+        candidates = {**self.themes, **planned}
+        scored = [(fuzz.token_set_ratio(theme.lower(), t.lower()), n) for n, t in candidates.items()]
+        good = [(s, n) for s, n in scored if s >= self.options.name_similarity]
+        return max(good)[1] if good else None
+
+    def _vote_programme_name(self, heard: str | None, votes: Counter[int], evidence: list[str]) -> None:
+        if not heard or not self.programme:
+            return
+        for plan in self.programme.tables:
+            if plan.spokesperson and self.known.similar(heard, plan.spokesperson):
+                votes[plan.number] += 0.8
+                evidence.append(f"programme: {plan.spokesperson} speaks for table {plan.number}")
+
+    def _number_by_order(self, evidence: list[str]) -> tuple[int | None, float]:
+        if self.programme and self.programme.tables:
+            unused = [n for n in self.programme.numbers if n not in self.used]
+            later = [n for n in unused if not self.used or n > self.used[-1]]
+            if later or unused:
+                evidence.append("number from the programme's order")
+                return (later or unused)[0], 0.2
+        evidence.append("number guessed from the order of reports")
+        after = self.used[-1] if self.used else 0
+        return next(n for n in range(after + 1, after + 100) if n not in self.used), 0.05
+
+    def _heard_theme(self, draft: Draft, number: int | None) -> str | None:
+        refs = (draft.handover.refs if draft.handover else []) + [
+            r for s in draft.signals[: self.options.opening_sentences] for r in s.table_refs
+        ]
+        heard = next((r.theme for r in refs if r.theme), None)
+        return heard or (self.themes.get(number) if number is not None else None)

@@ -1,0 +1,297 @@
+"""Finding the reports: a turn after a hand-over, opening with a self-introduction or naming its table
+starts one; it runs over that speaker's turns, across short interjections, until someone else speaks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pipeline.tables.options import HEADINGS, UNKNOWN_SPEAKER, TablesOptions
+from pipeline.tables.sentences import Sentence
+from pipeline.tables.signals import Signals, TableRef
+from pipeline.tables.turns import Turn
+
+
+@dataclass
+class Handover:
+    """The facilitator's sentences that gave the floor to a table."""
+
+    turn: int
+    refs: list[TableRef]  # of the last hand-over sentence that names a table
+    announced: list[TableRef]  # every table named in a hand-over of the turn
+    names: list[str]
+    spokesperson_word: bool
+    start: float
+    end: float
+    speaker: str
+
+    @property
+    def specific(self) -> bool:
+        return bool(self.refs or self.spokesperson_word)
+
+
+@dataclass
+class Draft:
+    """A report as found, before its identity and headings are settled."""
+
+    turns: list[Turn]
+    handover: Handover | None
+    evidence: list[str]
+    co_speakers: set[str] = field(default_factory=set)
+
+    @property
+    def speaker(self) -> str:
+        return self.turns[0].speaker
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        return [s for t in self.turns for s in t.sentences]
+
+    @property
+    def signals(self) -> list[Signals]:
+        return [s for t in self.turns for s in t.signals]
+
+    @property
+    def words(self) -> int:
+        return sum(t.words for t in self.turns)
+
+
+def find_facilitator(turns: Sequence[Turn]) -> str | None:
+    """The speaker who hands the floor over most often."""
+    counts = Counter(t.speaker for t in turns for s in t.signals if s.handover)
+    counts.pop(UNKNOWN_SPEAKER, None)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _handover_of(turns: Sequence[Turn], index: int) -> Handover:
+    """What the facilitator's turn says about the next table: the last table it names counts.
+
+    A table named in thanks ("grazie al tavolo due") is the one that just spoke.
+    """
+    turn = turns[index]
+    naming = [s for s in turn.signals if s.names_table]
+    handovers = [s for s in turn.signals if s.handover]
+    announced = [r for s in naming for r in s.table_refs]
+    refs = naming[-1].table_refs[-1:] if naming else []
+    names = [n for s in handovers for n in s.names]
+    spokesperson = any("SPOKESPERSON" in s.labels for s in handovers)
+    return Handover(index, refs, announced, names, spokesperson, turn.start, turn.end, turn.speaker)
+
+
+def split_self_reports(turns: list[Turn], facilitator: str | None, options: TablesOptions) -> list[Turn]:
+    """Cut a facilitator's turn after "lo riporto io": what follows is a table's report."""
+    result: list[Turn] = []
+    for turn in turns:
+        cut = _self_report_cut(turn, options) if turn.speaker == facilitator else None
+        if cut is None:
+            result.append(turn)
+            continue
+        result.append(Turn(turn.speaker, turn.sentences[:cut], turn.signals[:cut]))
+        result.append(Turn(turn.speaker, turn.sentences[cut:], turn.signals[cut:], self_report=True))
+    return result
+
+
+def _self_report_cut(turn: Turn, options: TablesOptions) -> int | None:
+    for index, signal in enumerate(turn.signals[:-1]):
+        if "SPEAK_FOR" in signal.labels:
+            rest = sum(s.words for s in turn.sentences[index + 1 :])
+            return index + 1 if rest >= 2 * options.min_report_words else None
+    return None
+
+
+class ReportFinder:
+    """Walks the turns and cuts out the reports."""
+
+    def __init__(self, turns: list[Turn], facilitator: str | None, options: TablesOptions):
+        self.turns = turns
+        self.facilitator = facilitator
+        self.options = options
+        self.found_any = False
+
+    def find(self) -> tuple[list[Draft], list[Handover]]:
+        drafts: list[Draft] = []
+        handovers: list[Handover] = []
+        pending: Handover | None = None
+        index = 0
+        while index < len(self.turns):
+            turn = self.turns[index]
+            if self._gives_floor(index):
+                pending = _handover_of(self.turns, index)
+                handovers.append(pending)
+            elif self._closes(turn):
+                pending = None
+            else:
+                evidence = self._start_evidence(index, pending)
+                if evidence:
+                    draft, index = self._extend(index, pending, evidence)
+                    drafts.append(draft)
+                    self.found_any, pending = True, None
+                elif turn.speaker != self.facilitator and turn.words > self.options.min_report_words:
+                    pending = None  # someone else had the floor: that hand-over is spent
+            index += 1
+        return drafts, handovers
+
+    def _closes(self, turn: Turn) -> bool:
+        closing = any("CLOSING" in s.labels for s in turn.signals)
+        return turn.speaker == self.facilitator and not turn.self_report and closing
+
+    def _gives_floor(self, index: int) -> bool:
+        turn = self.turns[index]
+        if turn.speaker != (self.facilitator or turn.speaker) or turn.self_report:
+            return False
+        following = self.turns[index + 1] if index + 1 < len(self.turns) else None
+        names_table = self.facilitator is not None and _ends_naming_a_table(turn)
+        return turn.has_handover or names_table or bool(following and following.self_report)
+
+    def _start_evidence(self, index: int, pending: Handover | None) -> list[str]:
+        turn = self.turns[index]
+        opening = turn.opening(self.options.opening_sentences)
+        if turn.speaker == self.facilitator and not turn.self_report:
+            return []
+        names_table = any(s.table_refs for s in opening)
+        says_who = names_table or any(s.speaks_for_table for s in opening)
+        if any(s.labels & {"OPENING", "CLOSING"} for s in opening) and not says_who:
+            return []
+        if self.facilitator is not None and pending is None and not self.found_any and not names_table:
+            return []  # nobody has handed over yet: still the introduction
+        evidence = []
+        if pending is not None and index - pending.turn <= self.options.handover_reach:
+            evidence += self._handover_evidence(turn, pending)
+        if turn.self_report:
+            evidence.append("the facilitator reports for the table")
+        if any(s.speaks_for_table for s in opening):
+            evidence.append("self-introduction")
+        if any(s.table_refs for s in opening[:2]) and not _chimes_in(opening[0]):
+            evidence.append("names its table")
+        if not evidence and self._reads_like_report(turn):
+            evidence.append("introduces themselves" if any(s.intro_name for s in opening) else "report-like turn")
+        return evidence if self._enough_words(index, evidence) else []
+
+    def _handover_evidence(self, turn: Turn, pending: Handover) -> list[str]:
+        if _asks(turn.opening(1)[0]) and not turn.opening(2)[-1].speaks_for_table:
+            return []
+        said = "; ".join(r.describes for r in pending.refs) or ", ".join(pending.names) or "la parola"
+        return [f"{pending.speaker}: hand-over ({said})"]
+
+    def _enough_words(self, index: int, evidence: list[str]) -> bool:
+        words = self._speaker_words_ahead(index)
+        if not evidence:
+            return False
+        own = {"self-introduction", "names its table", "the facilitator reports for the table"}
+        if own & set(evidence) or any("hand-over (tavolo" in e for e in evidence):
+            return words >= self.options.min_report_words
+        return words >= 2 * self.options.min_report_words and self._reads_like_report(self.turns[index], loose=True)
+
+    def _speaker_words_ahead(self, index: int) -> int:
+        speaker, words = self.turns[index].speaker, 0
+        for turn in self.turns[index:]:
+            technical = any("TECH" in s.labels for s in turn.signals)
+            if turn.speaker == speaker:
+                words += turn.words
+            elif turn.words > self.options.interjection_words * (3 if technical else 1):
+                break
+        return words
+
+    def _reads_like_report(self, turn: Turn, *, loose: bool = False) -> bool:
+        """A long turn that announces headings or is dense in their cues.
+
+        ``loose``: the floor was given by name only, so one announcement or dense cues will do.
+        """
+        if turn.words < 2 * self.options.min_report_words or any(_asks(s) for s in turn.opening(2)):
+            return False
+        announced = sum(1 for s in turn.signals if s.announced)
+        content = sum(max(s.heading_scores[h] for h in HEADINGS) for s in turn.signals)
+        dense = content >= turn.words / 25
+        if announced >= 2 or (announced and (loose or any(s.intro_name for s in turn.opening(3)))):
+            return True
+        return dense and (loose or (self.found_any and turn.words >= 3 * self.options.min_report_words))
+
+    def _extend(self, index: int, pending: Handover | None, evidence: list[str]) -> tuple[Draft, int]:
+        draft = Draft([self.turns[index]], pending, evidence)
+        last, cursor = index, index + 1
+        while cursor < len(self.turns) and not self._ends_report(draft):
+            turn = self.turns[cursor]
+            if turn.speaker in {draft.speaker, *draft.co_speakers}:
+                if self._starts_other_table(turn, draft):
+                    break
+                draft.turns.append(turn)
+                last = cursor
+            elif self._is_interjection(cursor, draft):
+                pass
+            elif self._is_co_presenter(turn, draft):
+                draft.co_speakers.add(turn.speaker)
+                draft.turns.append(turn)
+                draft.evidence.append(f"second spokesperson ({turn.speaker})")
+                last = cursor
+            else:
+                break
+            cursor += 1
+        return draft, last
+
+    def _ends_report(self, draft: Draft) -> bool:
+        closing = draft.turns[-1].signals[-2:]
+        if any(s.handover and s.names for s in closing):  # "passo a Luca": a second voice may follow
+            return False
+        return any("END_REPORT" in s.labels for s in closing) and draft.words >= self.options.min_report_words
+
+    def _is_interjection(self, cursor: int, draft: Draft) -> bool:
+        """A short remark, or a word about the microphone, after which the report goes on."""
+        turn = self.turns[cursor]
+        technical = any("TECH" in s.labels for s in turn.signals)
+        limit = 3 * self.options.interjection_words if technical else self.options.interjection_words
+        if turn.words > limit or any(s.table_refs or s.labels & {"CLOSING", "END_REPORT"} for s in turn.signals):
+            return False
+        voice = self._next_voice(cursor)
+        invited = self._invites(draft) and voice not in (None, self.facilitator)
+        resumes = voice in {draft.speaker, *draft.co_speakers} or invited
+        return resumes and (technical or invited or not turn.has_question)
+
+    def _next_voice(self, cursor: int) -> str | None:
+        following = self.turns[cursor + 1 :]
+        return next((t.speaker for t in following if t.speaker != self.turns[cursor].speaker), None)
+
+    @staticmethod
+    def _invites(draft: Draft) -> bool:
+        """Whether the presenter ended by handing over to a colleague ("passo a Luca")."""
+        return any(s.handover and s.names for s in draft.turns[-1].signals[-2:])
+
+    def _is_co_presenter(self, turn: Turn, draft: Draft) -> bool:
+        asks = any(_asks(s) for s in turn.opening(2))
+        if turn.speaker == self.facilitator or asks or turn.words < self.options.interjection_words:
+            return False
+        opening = turn.opening(self.options.opening_sentences)
+        if _other_table(opening, draft):
+            return False
+        return self._invites(draft) or any("ADDITION" in s.labels or s.speaks_for_table for s in opening)
+
+    def _starts_other_table(self, turn: Turn, draft: Draft) -> bool:
+        opening = turn.opening(2)
+        return any(s.speaks_for_table for s in opening) and _other_table(opening, draft)
+
+
+def _ends_naming_a_table(turn: Turn) -> bool:
+    """The turn's last words name a table by number ("...e ora il tavolo quattro"), as a hand-over does."""
+    closing = list(turn.signals)
+    while len(closing) > 1 and closing[-1].words <= 4:
+        closing.pop()
+    last = closing[-1]
+    return last.names_table and not _asks(last) and any(r.number or r.relative for r in last.table_refs)
+
+
+def _chimes_in(signal: Signals) -> bool:
+    """A question or a remark from the floor ("posso aggiungere una cosa sul tavolo tre")."""
+    return _asks(signal) or bool(signal.labels & {"QUESTION", "ADDITION"})
+
+
+def _asks(signal: Signals) -> bool:
+    """A real question, not "mi sentite?"."""
+    return signal.question and "TECH" not in signal.labels
+
+
+def _other_table(opening: Iterable[Signals], draft: Draft) -> bool:
+    mine = {r.number for s in draft.signals[:5] for r in s.table_refs if r.number is not None}
+    if draft.handover is not None:
+        mine |= {r.number for r in draft.handover.refs if r.number is not None}
+    theirs = {r.number for s in opening for r in s.table_refs if r.number is not None}
+    return bool(theirs) and not theirs & mine

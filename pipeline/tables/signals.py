@@ -1,0 +1,292 @@
+"""Signals per sentence from the cue patterns: hand-overs, self-introductions, table references, names,
+organisations, questions, closings, heading cues and announcements."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+from spacy.tokens import Doc, Span
+
+from pipeline.tables.nlp import NUMBER_KIND, NUMBER_VALUE, CueMatch, ItalianNlp, longest_matches
+from pipeline.tables.options import _GREETINGS, _THEME_CONNECTORS, _THEME_SKIP, _THEME_STOP, STATES
+from pipeline.tables.sentences import Sentence
+
+
+@dataclass(frozen=True)
+class TableRef:
+    number: int | None = None
+    relative: str | None = None  # next | last
+    theme: str | None = None
+    token: int = 0  # where in the doc the reference starts
+
+    @property
+    def describes(self) -> str:
+        if self.number is not None:
+            return f"tavolo {self.number}"
+        return f"tavolo {self.relative}" if self.relative else f"tavolo «{self.theme}»"
+
+
+@dataclass
+class Signals:
+    """What one sentence says about the plenary's structure."""
+
+    labels: set[str]
+    table_refs: list[TableRef]
+    names: list[str]
+    intro_name: str | None
+    organisations: list[str]
+    question: bool
+    table_count: int | None
+    heading_scores: dict[str, float]
+    announced: dict[str, float]
+    words: int
+    continues: bool  # opens like "la seconda è...", "poi...": same heading as before
+
+    @property
+    def handover(self) -> bool:
+        if "HANDOVER" in self.labels or self.calls_someone:
+            return True
+        return "HANDOVER_WEAK" in self.labels and bool(self.table_refs or self.names or "SPOKESPERSON" in self.labels)
+
+    @property
+    def calls_someone(self) -> bool:
+        """Just a name, as when the facilitator calls the next presenter: "Giovanna?"."""
+        if not self.names or "THANKS" in self.labels or self.words > 3:
+            return False
+        return len(self.names[0].split()) >= self.words - 1
+
+    @property
+    def names_table(self) -> bool:
+        """Names a table other than to thank it ("grazie al tavolo due" is about the last one)."""
+        return bool(self.table_refs) and not ("THANKS" in self.labels and not self.handover)
+
+    @property
+    def speaks_for_table(self) -> bool:
+        return "SPEAK_FOR" in self.labels or ("SPOKESPERSON" in self.labels and self.intro_name is not None)
+
+    @property
+    def meta(self) -> float:
+        """How much this is talk about the talk: who is speaking, the microphone, "ho finito" (0..1).
+
+        "Al nostro tavolo è emerso che..." speaks for the table but also reports: half weight.
+        """
+        if self.labels & {"TECH", "END_REPORT", "OPENING"} or self.intro_name:
+            return 1.0
+        return 0.5 if self.speaks_for_table else 0.0
+
+
+class SignalReader:
+    """Reads the cues of one sentence with the pipeline's matchers."""
+
+    def __init__(self, nlp: ItalianNlp):
+        self.nlp = nlp
+        people = nlp.people
+        self.first_names = {str(n).lower() for n in people.get("first_names", [])}
+        self.titles = {str(n).lower().rstrip(".") for n in people.get("titles", [])}
+        self.not_names = {str(n).lower() for n in people.get("not_names", [])}
+        self.name_titles = {str(n).lower() for n in people.get("name_titles", [])}
+        self.heading_titles = HeadingTitles.from_yaml(nlp.data_yaml("headings.yaml"))
+
+    def read(self, sentence: Sentence) -> Signals:
+        span = sentence.span
+        structure = self.nlp.structure(span)
+        labels = {m.label for m in structure}
+        return Signals(
+            labels=labels,
+            table_refs=self._table_refs(span),
+            names=self._mentioned_names(span, structure),
+            intro_name=self._intro_name(span, structure),
+            organisations=_entities(span, "ORG"),
+            question=span.text.rstrip().endswith("?") or "QUESTION" in labels,
+            table_count=self._table_count(span),
+            heading_scores=self._heading_scores(span),
+            announced=self._announcements(span),
+            words=sum(1 for token in span if token.is_alpha),
+            continues=any(m.label == "CONTINUE" and m.start - span.start <= 2 for m in structure),
+        )
+
+    # tables -------------------------------------------------------------
+
+    def _table_refs(self, span: Span) -> list[TableRef]:
+        """Tables named in the sentence; "il quarto tavolo, quello sui giovani" is one table with its theme."""
+        matches = self.nlp.tables(span)
+        numbered = longest_matches(m for m in matches if m.label in ("TABLE_NUMBER", "TABLE_ORDINAL"))
+        themed = longest_matches(m for m in matches if m.label == "TABLE_THEME")
+        refs = []
+        for match in numbered:
+            ref = self._table_ref(span.doc, match)
+            theme = next(
+                (_theme_after(span.doc, t.end) for t in themed if t.start < match.end and t.end > match.start), None
+            )
+            if ref is not None:
+                refs.append(TableRef(ref.number, ref.relative, ref.theme or theme, ref.token))
+        for match in themed:
+            if not any(m.start < match.end and m.end > match.start for m in numbered):
+                theme = _theme_after(span.doc, match.end)
+                refs += [TableRef(theme=theme, token=match.start)] if theme else []
+        return sorted(refs, key=lambda r: r.token)
+
+    def _table_ref(self, doc: Doc, match: CueMatch) -> TableRef | None:
+        tokens = doc[match.start : match.end]
+        number_tokens = [t for t in tokens if t._.get(NUMBER_KIND)]
+        if not number_tokens:
+            return None
+        value = number_tokens[-1 if match.label == "TABLE_NUMBER" else 0]._.get(NUMBER_VALUE)
+        theme = _theme_after(doc, match.end) if _is_theme_preposition(doc, match.end) else None
+        if isinstance(value, int):
+            return TableRef(number=value, theme=theme, token=match.start)
+        return TableRef(relative=str(value), theme=theme, token=match.start)
+
+    def _table_count(self, span: Span) -> int | None:
+        counts = [m for m in self.nlp.tables(span) if m.label == "TABLE_COUNT"]
+        if not counts:
+            return None
+        values = [t._.get(NUMBER_VALUE) for t in span.doc[counts[0].start : counts[0].end]]
+        return next((v for v in values if isinstance(v, int)), None)
+
+    # people --------------------------------------------------------------
+
+    def _intro_name(self, span: Span, structure: list[CueMatch]) -> str | None:
+        for match in structure:
+            if match.label == "SELF_NAME":
+                name = self.name_at(span.doc, match.end, limit=span.end)
+                if name:
+                    return name
+        return self._name_said_first(span)
+
+    def _name_said_first(self, span: Span) -> str | None:
+        """ "Luca Pagani, assistente sociale al Comune di Codogno": a full name, then a pause."""
+        start = span.start
+        while start < span.end and (span.doc[start].is_punct or span.doc[start].lower_ in _GREETINGS):
+            start += 1
+        name = self.name_at(span.doc, start, limit=span.end, strict=True)
+        after = start + len(name.split()) if name else start
+        if name and len(name.split()) >= 2 and after < span.end and span.doc[after].text in {",", "."}:
+            return name
+        return None
+
+    def _mentioned_names(self, span: Span, structure: list[CueMatch]) -> list[str]:
+        names: list[str] = []
+        index = span.start
+        while index < span.end:
+            name = self.name_at(span.doc, index, limit=span.end, strict=index == span.start)
+            if name:
+                names.append(name)
+                index += len(name.split())
+            else:
+                index += 1
+        return names + [e for e in _entities(span, "PER") if e not in names]
+
+    def name_at(self, doc: Doc, index: int, *, limit: int, strict: bool = False) -> str | None:
+        """The person's name that starts at ``index`` ("Giulia Bianchi", "giulia"), if any."""
+        while index < limit and doc[index].lower_.rstrip(".") in self.titles:
+            index += 1
+        parts: list[str] = []
+        titled = index + 1 < limit and doc[index].lower_ in self.name_titles
+        if titled and self._name_token(doc[index + 1], first=True, strict=False):
+            parts.append(doc[index].lower_)
+            index += 1
+        while index < limit and len(parts) < 3 and self._name_token(doc[index], first=not parts, strict=strict):
+            parts.append(doc[index].text)
+            index += 1
+        return person_case(" ".join(parts)) or None
+
+    def _name_token(self, token: Any, *, first: bool, strict: bool) -> bool:
+        lower = token.lower_
+        if not token.is_alpha or lower in self.not_names or len(lower) < 2:
+            return False
+        if token.ent_type_ == "PER":
+            return True
+        if lower in self.first_names:
+            return True
+        if first:  # a capitalised word starts a name only where it cannot be the sentence's first word
+            return token.is_title and not strict and not token.is_sent_start
+        return token.is_title or (not token.is_stop and token.nbor(-1).lower_ in self.first_names)
+
+    # headings -------------------------------------------------------------
+
+    def _heading_scores(self, span: Span) -> dict[str, float]:
+        blocked = {t.i for e in span.ents for t in e}  # an organisation's name is no cue
+        scores = dict.fromkeys(STATES, 0.0)
+        for match in longest_matches(self.nlp.heading_cues(span)):
+            if match.label in scores and not any(i in blocked for i in range(match.start, match.end)):
+                scores[match.label] += match.weight
+        return scores
+
+    def _announcements(self, span: Span) -> dict[str, float]:
+        announced: dict[str, float] = dict.fromkeys(self.heading_titles.heard_in(span), 0.8)
+        for match in self.nlp.announcements(span):
+            label, _, where = match.label.partition(":")
+            if where == "start" and match.start - span.start > 3:
+                continue
+            announced[label] = max(announced.get(label, 0.0), match.weight)
+        return announced
+
+
+@dataclass(frozen=True)
+class HeadingTitles:
+    """A guide question named on its own, even misheard: "Proposte.", "Lavoro direte."."""
+
+    titles: dict[str, tuple[str, ...]]
+    max_words: int = 7
+    similarity: float = 85.0
+
+    @classmethod
+    def from_yaml(cls, data: dict[str, Any]) -> HeadingTitles:
+        titles = {str(k): tuple(str(t).lower() for t in v) for k, v in (data.get("titles") or {}).items()}
+        return cls(titles, int(data.get("max_title_words", 7)), float(data.get("similarity", 85)))
+
+    def heard_in(self, span: Span) -> list[str]:
+        words = [t.lower_ for t in span if t.is_alpha or "'" in t.text]
+        if not words or len(words) > self.max_words:
+            return []
+        return [heading for heading, titles in self.titles.items() if any(self._said(t, words) for t in titles)]
+
+    def _said(self, title: str, words: list[str]) -> bool:
+        size = len(title.split())
+        if size == 1 and len(title) < 7:  # "rete", "idee": too short to guess at
+            return title in words
+        windows = {" ".join(words[i : i + n]) for n in (size - 1, size, size + 1) if n > 0 for i in range(len(words))}
+        return any(fuzz.ratio(title, window) >= self.similarity for window in windows)
+
+
+def _entities(span: Span, label: str) -> list[str]:
+    return [_clean_entity(e.text) for e in span.ents if e.label_ == label and _clean_entity(e.text)]
+
+
+def _clean_entity(text: str) -> str:
+    text = re.sub(r"^(l'|la |il |lo |i |gli |le |dell'|della |del |dello )", "", text.strip(" .,;:\"'«»"), flags=re.I)
+    return " ".join(text.split())
+
+
+def _theme_word(token: Any) -> bool:
+    if token.is_punct or token.is_sent_start or token.lower_ in _THEME_STOP:
+        return False
+    return not token.is_stop or token.lower_ in _THEME_CONNECTORS
+
+
+def _is_theme_preposition(doc: Doc, index: int) -> bool:
+    return index < len(doc) and doc[index].lower_ in {"su", "sul", "sulla", "sullo", "sui", "sugli", "sulle", "sull'"}
+
+
+def _theme_after(doc: Doc, index: int) -> str | None:
+    """The few words after "tavolo sulla ..." / "tavolo che si è occupato di ...", up to punctuation."""
+    while index < len(doc) and (doc[index].is_stop or doc[index].lower_ in _THEME_SKIP) and not doc[index].is_punct:
+        index += 1
+    words = []
+    while index < len(doc) and len(words) < 6 and _theme_word(doc[index]):
+        words.append(doc[index])
+        index += 1
+    while words and words[-1].is_stop:
+        words.pop()
+    return " ".join(t.text for t in words) or None
+
+
+def person_case(name: str) -> str:
+    """ASR's "giulia bianchi" as "Giulia Bianchi"; "don Stefano" and "De Luca" left alone."""
+    if name != name.lower():
+        return name
+    return " ".join(w if w in ("don", "suor", "padre", "fra") else w.capitalize() for w in name.split())
