@@ -182,6 +182,8 @@ class Transcript:
     duration: float = 0.0
     model: str = ""
     language_probability: float = 1.0
+    source: str = "mix"  # what was transcribed: mix | tracks (each speaker from their own track)
+    context: list[str] = field(default_factory=list)  # the session's terms given to Whisper's prompt
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -199,6 +201,8 @@ class Transcript:
             "language_probability": _round(self.language_probability),
             "duration": _round(self.duration),
             "model": self.model,
+            "source": self.source,
+            "context": list(self.context),
             "segments": [s.to_dict() for s in self.segments],
         }
 
@@ -210,6 +214,8 @@ class Transcript:
             duration=data.get("duration", 0.0),
             model=data.get("model", ""),
             language_probability=data.get("language_probability", 1.0),
+            source=data.get("source", "mix"),
+            context=list(data.get("context", [])),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )
 

@@ -31,6 +31,9 @@ class TranscribeOptions:
     # prompt: off | hotwords | prompt | both (see docs/benchmarks.md for the figures).
     context: str = "hotwords"
     context_tokens: int = 96  # hotwords' budget; the text being written shares the 448 positions
+    # mix | tracks (each speaker from their own Zoom track) | auto: tracks when the session has
+    # them and the diarization named its speakers after them (see docs/benchmarks.md).
+    source: str = "auto"
 
 
 @dataclass(frozen=True)

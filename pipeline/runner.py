@@ -38,7 +38,7 @@ T = TypeVar("T")
 
 AUDIO_FILE = "audio.16k.wav"
 # Bump a stage's version when its code changes what it produces.
-STAGE_VERSIONS = {"audio": 1, "transcription": 1, "diarization": 1, "alignment": 1, "tables": 1, "minutes": 1}
+STAGE_VERSIONS = {"audio": 1, "transcription": 2, "diarization": 1, "alignment": 1, "tables": 1, "minutes": 1}
 
 
 class Engines:
@@ -127,9 +127,12 @@ class _SessionRun:
         fingerprints = self.fingerprints()
 
         decoded = self.stage("audio", fingerprints["audio"], [AUDIO_FILE], self.decode, self.load_audio_info)
-        raw = self.stage("transcription", fingerprints["transcription"], ["asr.json"], self.transcribe, self.load_asr)
+        # Diarization first: transcription may read each speaker's turns from their own track.
         turns = self.stage(
             "diarization", fingerprints["diarization"], ["diarization.json"], self.diarize, self.load_diarization
+        )
+        raw = self.stage(
+            "transcription", fingerprints["transcription"], ["asr.json"], lambda: self.transcribe(turns), self.load_asr
         )
         transcript = self.stage(
             "alignment", fingerprints["alignment"], ["transcript.json"], lambda: self.align(raw, turns),
@@ -163,8 +166,12 @@ class _SessionRun:
     def samples(self) -> np.ndarray:
         return audio.load_samples(self.folder / AUDIO_FILE)
 
-    def transcribe(self) -> Transcript:
-        raw = transcribe.transcribe(self.samples, self.engines.transcriber, self.settings.transcribe, self.hook)
+    def transcribe(self, turns: Diarization) -> Transcript:
+        context = transcribe.session_context(self.session, self.programme)
+        raw = transcribe.transcribe(
+            self.samples, self.engines.transcriber, self.settings.transcribe, self.hook,
+            context=context, session=self.session, diarization=turns,
+        )  # fmt: skip
         write_json(self.folder / "asr.json", raw.to_dict())
         return raw
 
@@ -262,15 +269,18 @@ class _SessionRun:
         tables = settings.tables_options()
         prints: dict[str, str] = {}
         prints["audio"] = digest("audio", STAGE_VERSIONS["audio"], file_stats([session.audio_path]))
-        prints["transcription"] = digest(
-            "transcription", STAGE_VERSIONS["transcription"], prints["audio"], settings.transcribe,
-            _model_identity(models, settings.transcribe.model),
-        )  # fmt: skip
         diarize_options = {**settings.diarize.__dict__, "hf_token": None}
         prints["diarization"] = digest(
             "diarization", STAGE_VERSIONS["diarization"], prints["audio"], diarize_options,
             _model_identity(models, settings.diarize.model),
             file_stats([session.path_of(t.path) for t in session.tracks]), session.vtt,
+        )  # fmt: skip
+        from_tracks = settings.transcribe.source != "mix" and len(session.tracks) >= 2
+        prints["transcription"] = digest(
+            "transcription", STAGE_VERSIONS["transcription"], prints["audio"], settings.transcribe,
+            _model_identity(models, settings.transcribe.model), session.participants, session.chat,
+            file_stats([self.programme_path] if self.programme_path else []),
+            prints["diarization"] if from_tracks else None,
         )  # fmt: skip
         prints["alignment"] = digest(
             "alignment", STAGE_VERSIONS["alignment"], prints["transcription"], prints["diarization"], settings.align

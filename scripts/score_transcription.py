@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,8 @@ def plenary_item(script: Path, built: Path) -> Item | None:
 def ami_item() -> Item:
     folder = next(p for p in AMI.iterdir() if p.is_dir() and p.name[0].isdigit())
     by_speaker = {
-        p.name[len("words.") : -len(".txt")].replace("_", " "): p.read_text() for p in (AMI / "reference").glob("words.*")
+        p.name[len("words.") : -len(".txt")].replace("_", " "): p.read_text()
+        for p in (AMI / "reference").glob("words.*")
     }
     return Item("ami-es2004a", "en", " ".join(by_speaker.values()), folder=folder, by_speaker=by_speaker)
 
@@ -110,9 +112,11 @@ def _names(speakers: Any) -> list[str]:
     return sorted(set(names), key=len, reverse=True)
 
 
+@lru_cache(maxsize=1)
 def _load_maker() -> Any:
     spec = importlib.util.spec_from_file_location("make_sample_plenary", ROOT / "scripts" / "make_sample_plenary.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
 
@@ -168,11 +172,12 @@ def _errors(jiwer: Any, reference: str, hypothesis: str) -> int:
 
 
 def transcribe_item(item: Item, engines: Any, settings: Any, scratch: Path) -> tuple[Any, float]:
-    """(transcript, seconds): the item through verbali's transcription stage."""
-    from pipeline import ingest
+    """(transcript, seconds): the item through verbali's transcription stage (and alignment
+    on the tracks' diarization, for a Zoom folder); seconds of transcription alone."""
+    from pipeline import align, diarize, ingest
     from pipeline.artifacts import Segment, Transcript
     from pipeline.audio import decode, load_samples
-    from pipeline.programme import load_programme
+    from pipeline.ingest.programme import load_programme
     from pipeline.transcribe import session_context, transcribe
 
     started = time.perf_counter()
@@ -185,19 +190,25 @@ def transcribe_item(item: Item, engines: Any, settings: Any, scratch: Path) -> t
         return Transcript(item.language, segments), time.perf_counter() - started
     session = next(s for s in ingest.discover(item.folder) if hasattr(s, "tracks"))
     programme = load_programme(item.programme) if item.programme else None
-    decoded = decode(session.audio_path, scratch / f"{item.name}.wav")
+    samples = load_samples(Path(decode(session.audio_path, scratch / f"{item.name}.wav").path))
+    turns = diarize.diarize(samples, session, diarize.TrackDiarizer(session), settings.diarize)
     started = time.perf_counter()
-    samples = load_samples(Path(decoded.path))
-    context = session_context(session, programme)
-    transcript = transcribe(samples, engines.transcriber, settings.transcribe, context=context)
-    return transcript, time.perf_counter() - started
+    raw = transcribe(
+        samples, engines.transcriber, settings.transcribe, context=session_context(session, programme),
+        session=session, diarization=turns,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    return align.align(raw, turns, settings.align), seconds
 
 
 def score(item: Item, transcript: Any, seconds: float) -> dict[str, Any]:
     import jiwer
 
     hypothesis = transcript.text
-    result: dict[str, Any] = {"seconds": round(seconds, 2), "wer": jiwer.wer(normalise(item.reference), normalise(hypothesis))}
+    result: dict[str, Any] = {
+        "seconds": round(seconds, 2),
+        "wer": jiwer.wer(normalise(item.reference), normalise(hypothesis)),
+    }
     if item.names:
         right, said = name_accuracy(item.reference, hypothesis, item.names)
         result.update(names_right=right, names_said=said)
@@ -215,20 +226,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from pipeline.config import Settings, TranscribeOptions
     from pipeline.runner import Engines
 
-    items = [clip_item()]
+    items = [clip_item()] + ([ami_item()] if "tracks" in args.sources else [])
     scripts = [SAMPLE_SCRIPT, *sorted(VARIANTS.glob("*.yaml"))]
     items += [i for s in scripts if not s.name.endswith(".programma.yaml") for i in [_plenary(s, args)] if i]
     results: dict[str, Any] = {}
     engines = None
-    for context in args.contexts.split(","):
-        settings = Settings(models_dir=ROOT / "models", transcribe=TranscribeOptions(context=context))
-        engines = engines or Engines(settings)
-        for item in items:
-            options = TranscribeOptions(context=context, language=item.language)
-            with tempfile.TemporaryDirectory(prefix="verbali-score-") as scratch:
-                transcript, seconds = transcribe_item(item, engines, _with(settings, options), Path(scratch))
-            results.setdefault(item.name, {})[context] = score(item, transcript, seconds)
-            print(f"{item.name:28} {context:9} {_line(results[item.name][context])}", flush=True)
+    for source in args.sources.split(","):
+        for context in args.contexts.split(","):
+            settings = Settings(models_dir=ROOT / "models")
+            engines = engines or Engines(settings)
+            for item in items:
+                if source != "mix" and item.folder is None:
+                    continue
+                options = TranscribeOptions(context=context, language=item.language, source=source)
+                with tempfile.TemporaryDirectory(prefix="verbali-score-") as scratch:
+                    transcript, seconds = transcribe_item(item, engines, _with(settings, options), Path(scratch))
+                key = f"{source}/{context}"
+                results.setdefault(item.name, {})[key] = score(item, transcript, seconds)
+                print(f"{item.name:28} {key:18} {_line(results[item.name][key])}", flush=True)
     return results
 
 
@@ -255,6 +270,7 @@ def _line(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contexts", default="off,hotwords,prompt,both")
+    parser.add_argument("--sources", default="mix", help="mix,tracks: also score the AMI folder")
     parser.add_argument("--plenaries", type=Path, default=Path(tempfile.gettempdir()) / "verbali-plenaries")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)

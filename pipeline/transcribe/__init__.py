@@ -7,14 +7,17 @@ session knows becomes Whisper's prompt (``context``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from pipeline.artifacts import Transcript
+from pipeline.artifacts import Diarization, Session, Transcript
 from pipeline.config import TranscribeOptions
 from pipeline.progress import Hook, null_hook
 from pipeline.transcribe.context import NO_PROMPT, Prompt, SessionContext, build_prompt, session_context
 from pipeline.transcribe.engine import EnginePlan, FasterWhisperTranscriber, Transcriber, plan_engine
 from pipeline.transcribe.language import WrongLanguage, check_language
+from pipeline.transcribe.tracks import choose_source, transcribe_by_speaker
 
 __all__ = [
     "EnginePlan",
@@ -25,6 +28,7 @@ __all__ = [
     "WrongLanguage",
     "build_prompt",
     "check_language",
+    "choose_source",
     "plan_engine",
     "prompt_for",
     "session_context",
@@ -44,6 +48,16 @@ def transcribe(
     options: TranscribeOptions,
     hook: Hook = null_hook,
     context: SessionContext | None = None,
+    session: Session | None = None,
+    diarization: Diarization | None = None,
 ) -> Transcript:
+    """The mix (or each speaker's own track, see ``choose_source``) to words with times."""
     check_language(transcriber, samples, options.language)
-    return transcriber.transcribe(samples, options, hook, prompt_for(transcriber, options, context))
+    prompt = prompt_for(transcriber, options, context)
+    source = choose_source(options, session, diarization)
+    if source == "tracks":
+        assert session is not None and diarization is not None
+        result = transcribe_by_speaker(samples, session, diarization, transcriber, options, hook, prompt)
+    else:
+        result = transcriber.transcribe(samples, options, hook, prompt)
+    return replace(result, source=source, context=prompt.terms)

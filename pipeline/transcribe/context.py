@@ -21,7 +21,9 @@ import yaml
 
 from pipeline.artifacts import Session
 
-CONTEXT_MODES = ("off", "hotwords", "prompt", "both")
+# names: hotwords of the session's people and organisations only; hotwords: those, then the
+# programme's themes and the vocabulary; prompt: all as initial prompt; both: hotwords + prompt.
+CONTEXT_MODES = ("off", "names", "hotwords", "prompt", "both")
 # faster-whisper keeps at most max_length // 2 - 1 = 223 tokens of previous text.
 INITIAL_PROMPT_TOKENS = 223
 _DIGITS = re.compile(r"\d")
@@ -50,10 +52,10 @@ class SessionContext:
     topics: tuple[str, ...] = ()
     vocabulary: tuple[str, ...] = ()
 
-    def terms(self) -> list[str]:
+    def terms(self, names_only: bool = False) -> list[str]:
         """Every term once (case-insensitive), people first, the vocabulary last."""
         seen: dict[str, str] = {}
-        for term in (*self.people, *self.organisations, *self.topics, *self.vocabulary):
+        for term in (*self.people, *self.organisations, *(() if names_only else (*self.topics, *self.vocabulary))):
             seen.setdefault(" ".join(term.casefold().split()), " ".join(term.split()))
         return list(seen.values())
 
@@ -134,9 +136,9 @@ def find_organisations(text: str, vocabulary: Vocabulary) -> list[str]:
 def _head_at(words: list[str], position: int, vocabulary: Vocabulary) -> int:
     for head in vocabulary.organisation_heads:
         parts = head.split()
-        if [w.casefold() for w in words[position : position + len(parts)]] == [p.casefold() for p in parts]:
-            if words[position][0].isupper():
-                return len(parts)
+        window = [w.casefold() for w in words[position : position + len(parts)]]
+        if window == [p.casefold() for p in parts] and words[position][0].isupper():
+            return len(parts)
     return 0
 
 
@@ -155,13 +157,13 @@ def _name_end(words: list[str], position: int, vocabulary: Vocabulary) -> int:
 
 
 def build_prompt(context: SessionContext, mode: str, budget: int, count_tokens: Callable[[str], int]) -> Prompt:
-    """The prompt for ``mode`` (off | hotwords | prompt | both), each part within its budget."""
+    """The prompt for ``mode`` (see CONTEXT_MODES), each part within its budget."""
     if mode not in CONTEXT_MODES:
         raise ValueError(f"context mode {mode!r}: expected one of {', '.join(CONTEXT_MODES)}")
-    terms = context.terms()
+    terms = context.terms(names_only=mode == "names")
     if mode == "off" or not terms:
         return NO_PROMPT
-    hotwords = fit(terms, budget, count_tokens) if mode in ("hotwords", "both") else None
+    hotwords = fit(terms, budget, count_tokens) if mode in ("names", "hotwords", "both") else None
     initial = fit(terms, INITIAL_PROMPT_TOKENS, count_tokens) + "." if mode in ("prompt", "both") else None
     return Prompt(hotwords=hotwords or None, initial_prompt=initial)
 

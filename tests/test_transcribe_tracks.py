@@ -1,0 +1,42 @@
+"""Transcription from each speaker's own track: regions, times, the choice of source."""
+
+import pytest
+
+from pipeline.artifacts import Diarization, ParticipantTrack, Segment, Session, Turn, Word
+from pipeline.config import TranscribeOptions
+from pipeline.errors import UsageError
+from pipeline.transcribe.tracks import Region, TimeMap, _placed, choose_source, speaker_regions
+
+
+def test_regions_are_padded_merged_per_speaker_and_clipped():
+    turns = [Turn(0.1, 2.0, "A"), Turn(2.3, 4.0, "A"), Turn(3.0, 5.0, "B"), Turn(8.0, 9.95, "A")]
+    regions = speaker_regions(turns, duration=10.0)
+    assert regions["A"] == [Region(0.0, 4.2), Region(7.8, 10.0)]
+    assert regions["B"] == [Region(2.8, 5.2)]
+
+
+def test_words_go_back_to_the_times_of_their_region():
+    times = TimeMap([Region(10.0, 12.0), Region(30.0, 31.0)])
+    words = [Word(0.5, 0.9, " Buonasera", 0.9), Word(1.2, 1.8, " a", 0.9), Word(2.1, 2.6, " tutti.", 0.8)]
+    placed = _placed([Segment(0.5, 2.6, "Buonasera a tutti.", words)], times, "Elena")
+    assert [(s.speaker, s.text) for s in placed] == [("Elena", "Buonasera a"), ("Elena", "tutti.")]
+    assert [(w.start, w.end) for s in placed for w in s.words] == [(10.5, 10.9), (11.2, 11.8), (30.1, 30.6)]
+
+
+def _session(*names: str) -> Session:
+    tracks = [ParticipantTrack(name, f"Audio Record/audio{name}.m4a") for name in names]
+    return Session("s", "zoom-local", "/x", "t", tracks=tracks)
+
+
+def test_auto_takes_the_tracks_only_when_speakers_are_named_after_them():
+    session = _session("Anna", "Bruno")
+    named = Diarization([Turn(0, 1, "Anna"), Turn(1, 2, "Bruno")], "tracks")
+    anonymous = Diarization([Turn(0, 1, "SPEAKER_00")], "pyannote")
+    assert choose_source(TranscribeOptions(), session, named) == "tracks"
+    assert choose_source(TranscribeOptions(), session, anonymous) == "mix"
+    assert choose_source(TranscribeOptions(), _session("Anna"), named) == "mix"
+    assert choose_source(TranscribeOptions(source="mix"), session, named) == "mix"
+    with pytest.raises(UsageError, match="needs per-participant tracks"):
+        choose_source(TranscribeOptions(source="tracks"), None, None)
+    with pytest.raises(UsageError, match="unknown transcription source 'both'"):
+        choose_source(TranscribeOptions(source="both"), session, named)
