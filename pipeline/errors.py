@@ -35,14 +35,15 @@ class AudioError(RecordingError):
 
 
 class ModelUnavailable(VerbaliError):
-    """A model is missing or corrupt; the message names the command that fixes it."""
+    """A model is missing or corrupt; the message names the command that fixes it. It stops the batch."""
+
+    exit_code = 4
 
 
-class StageFailed(VerbaliError):
-    def __init__(self, session_id: str, stage: str, reason: str):
-        self.session_id = session_id
-        self.stage = stage
-        super().__init__(f"{session_id}: {stage} failed: {reason}")
+class RunInProgress(VerbaliError):
+    """Another run holds the outputs folder's lock."""
+
+    exit_code = 3
 
 
 class ToolMissing(VerbaliError):

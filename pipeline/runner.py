@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from pipeline import align, audio, diarize, export, transcribe
+from pipeline import align, audio, diarize, export, models, transcribe
 from pipeline.artifacts import AudioInfo, Diarization, Session, Transcript
 from pipeline.config import Settings
-from pipeline.errors import RecordingError, VerbaliError
+from pipeline.errors import ModelUnavailable, RecordingError, UsageError, VerbaliError
 from pipeline.models import load_manifest
 from pipeline.progress import Hook, null_hook
 from pipeline.storage.files import read_json, write_json, write_text
@@ -59,6 +59,24 @@ class Engines:
         if method == "pyannote":
             return self.pyannote
         return diarize.TrackDiarizer(session) if method == "tracks" else None
+
+    def check(self, sessions: Sequence[Session]) -> None:
+        """Raise ``ModelUnavailable`` before any session runs if a model these sessions need is unusable.
+
+        A quick check (files present, sizes right); loading checks the rest.
+        """
+        needed = [self.settings.transcribe.model]
+        if any(_diarization_method(s, self.settings) == "pyannote" for s in sessions):
+            needed.append(self.settings.diarize.model)
+        for name in needed:
+            models.resolve(self.settings.models_dir, name)
+
+
+def _diarization_method(session: Session, settings: Settings) -> str | None:
+    try:
+        return diarize.choose_method(session, settings.diarize)
+    except UsageError:  # reported by the session itself
+        return None
 
 
 @dataclass
@@ -97,6 +115,9 @@ def process_session(
         run.all_stages()
         run.result.ok = True
         state.record_session(session.session_id, session.folder, "done", "; ".join(run.result.warnings) or None)
+    except ModelUnavailable as error:  # the same for every session: the batch stops
+        state.record_session(session.session_id, session.folder, "failed", f"{run.current}: {error}")
+        raise
     except VerbaliError as error:
         run.result.error = f"{run.current}: {error}"
         state.record_session(session.session_id, session.folder, "failed", run.result.error)
@@ -265,20 +286,20 @@ class _SessionRun:
     def fingerprints(self) -> dict[str, str]:
         """Each stage's fingerprint, chained: a stage changes when anything upstream does."""
         session, settings = self.session, self.settings
-        models = load_manifest(settings.models_dir)
+        manifest = load_manifest(settings.models_dir)
         tables = settings.tables_options()
         prints: dict[str, str] = {}
         prints["audio"] = digest("audio", STAGE_VERSIONS["audio"], file_stats([session.audio_path]))
         diarize_options = {**settings.diarize.__dict__, "hf_token": None}
         prints["diarization"] = digest(
             "diarization", STAGE_VERSIONS["diarization"], prints["audio"], diarize_options,
-            _model_identity(models, settings.diarize.model),
+            _model_identity(manifest, settings.diarize.model),
             file_stats([session.path_of(t.path) for t in session.tracks]), session.vtt,
         )  # fmt: skip
         from_tracks = settings.transcribe.source != "mix" and len(session.tracks) >= 2
         prints["transcription"] = digest(
             "transcription", STAGE_VERSIONS["transcription"], prints["audio"], settings.transcribe,
-            _model_identity(models, settings.transcribe.model), session.participants, session.chat,
+            _model_identity(manifest, settings.transcribe.model), session.participants, session.chat,
             file_stats([self.programme_path] if self.programme_path else []),
             prints["diarization"] if from_tracks else None,
         )  # fmt: skip
@@ -298,8 +319,8 @@ class _SessionRun:
         return prints
 
 
-def _model_identity(models: dict, name: str) -> Any:
-    spec = models.get(name)
+def _model_identity(manifest: dict, name: str) -> Any:
+    spec = manifest.get(name)
     return [name, [f.sha256 for f in spec.files]] if spec else name
 
 
