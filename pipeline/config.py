@@ -34,6 +34,8 @@ class TranscribeOptions:
     # mix | tracks (each speaker from their own Zoom track) | auto: tracks when the session has
     # them and the diarization named its speakers after them (see docs/benchmarks.md).
     source: str = "auto"
+    # Whisper gets at most this many seconds at a time (memory flat in the recording's length).
+    block_seconds: float = 600.0
 
 
 @dataclass(frozen=True)

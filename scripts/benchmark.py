@@ -253,7 +253,7 @@ def _verbali_asr(meter: Meter, run: _Run, engines: Any, samples: Any) -> None:
                 samples, run.session, run.artifacts["diarization"], transcriber, options, prompt=prompt
             )
         else:
-            run.artifacts["asr"] = transcriber.transcribe(samples, options, prompt=prompt)
+            run.artifacts["asr"] = transcribe.transcribe_mix(samples, transcriber, options, prompt=prompt)
         run.artifacts["source"] = source
 
 

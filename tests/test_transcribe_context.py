@@ -78,6 +78,7 @@ def test_prompt_modes_and_budgets():
     both = build_prompt(context, "both", 96, _words)
     assert both.initial_prompt == "Elena Rinaldi, Marco Bellini, coprogrammazione, ATS."
     assert both.terms.count("ATS") == 2
+    assert build_prompt(SessionContext(vocabulary=("ATS",)), "hotwords", 96, _words).hotwords is None
     with pytest.raises(ValueError, match="context mode 'always'"):
         build_prompt(context, "always", 96, _words)
 

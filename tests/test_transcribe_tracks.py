@@ -1,11 +1,15 @@
 """Transcription from each speaker's own track: regions, times, the choice of source."""
 
+import itertools
+
+import numpy as np
 import pytest
 
 from pipeline.artifacts import Diarization, ParticipantTrack, Segment, Session, Turn, Word
 from pipeline.config import TranscribeOptions
 from pipeline.errors import UsageError
-from pipeline.transcribe.tracks import Region, TimeMap, _placed, choose_source, speaker_regions
+from pipeline.transcribe.regions import Region, TimeMap, batches, mix_blocks, placed, speaker_regions
+from pipeline.transcribe.tracks import choose_source
 
 
 def test_regions_are_padded_merged_per_speaker_and_clipped():
@@ -18,9 +22,9 @@ def test_regions_are_padded_merged_per_speaker_and_clipped():
 def test_words_go_back_to_the_times_of_their_region():
     times = TimeMap([Region(10.0, 12.0), Region(30.0, 31.0)])
     words = [Word(0.5, 0.9, " Buonasera", 0.9), Word(1.2, 1.8, " a", 0.9), Word(2.1, 2.6, " tutti.", 0.8)]
-    placed = _placed([Segment(0.5, 2.6, "Buonasera a tutti.", words)], times, "Elena")
-    assert [(s.speaker, s.text) for s in placed] == [("Elena", "Buonasera a"), ("Elena", "tutti.")]
-    assert [(w.start, w.end) for s in placed for w in s.words] == [(10.5, 10.9), (11.2, 11.8), (30.1, 30.6)]
+    result = placed([Segment(0.5, 2.6, "Buonasera a tutti.", words)], times, "Elena")
+    assert [(s.speaker, s.text) for s in result] == [("Elena", "Buonasera a"), ("Elena", "tutti.")]
+    assert [(w.start, w.end) for s in result for w in s.words] == [(10.5, 10.9), (11.2, 11.8), (30.1, 30.6)]
 
 
 def _session(*names: str) -> Session:
@@ -40,3 +44,18 @@ def test_auto_takes_the_tracks_only_when_speakers_are_named_after_them():
         choose_source(TranscribeOptions(source="tracks"), None, None)
     with pytest.raises(UsageError, match="unknown transcription source 'both'"):
         choose_source(TranscribeOptions(source="both"), session, named)
+
+
+def test_long_audio_is_cut_into_blocks_at_its_quietest_moment():
+    samples = np.full(16000 * 1500, 0.1, dtype=np.float32)  # 25 minutes of constant noise
+    samples[16000 * 590 : 16000 * 591] = 0.0  # one quiet second near the first block's end
+    blocks = mix_blocks(samples, block=600.0)
+    assert len(blocks) == 3 and blocks[0].start == 0.0 and blocks[-1].end == 1500.0
+    assert 590.0 <= blocks[0].end <= 591.0
+    assert all(a.end == b.start for a, b in itertools.pairwise(blocks))
+    assert mix_blocks(samples[: 16000 * 700], block=600.0) == [Region(0.0, 700.0)]
+
+
+def test_a_speakers_regions_are_batched_up_to_a_block():
+    regions = [Region(0, 300), Region(400, 700), Region(800, 1500), Region(1600, 1610)]
+    assert [len(b) for b in batches(regions, 600.0)] == [2, 1, 1]

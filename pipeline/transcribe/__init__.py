@@ -17,7 +17,7 @@ from pipeline.progress import Hook, null_hook
 from pipeline.transcribe.context import NO_PROMPT, Prompt, SessionContext, build_prompt, session_context
 from pipeline.transcribe.engine import EnginePlan, FasterWhisperTranscriber, Transcriber, plan_engine
 from pipeline.transcribe.language import WrongLanguage, check_language
-from pipeline.transcribe.tracks import choose_source, transcribe_by_speaker
+from pipeline.transcribe.tracks import choose_source, transcribe_by_speaker, transcribe_mix
 
 __all__ = [
     "EnginePlan",
@@ -33,6 +33,8 @@ __all__ = [
     "prompt_for",
     "session_context",
     "transcribe",
+    "transcribe_by_speaker",
+    "transcribe_mix",
 ]
 
 
@@ -59,5 +61,5 @@ def transcribe(
         assert session is not None and diarization is not None
         result = transcribe_by_speaker(samples, session, diarization, transcriber, options, hook, prompt)
     else:
-        result = transcriber.transcribe(samples, options, hook, prompt)
+        result = transcribe_mix(samples, transcriber, options, hook, prompt)
     return replace(result, source=source, context=prompt.terms)

@@ -52,6 +52,10 @@ class SessionContext:
     topics: tuple[str, ...] = ()
     vocabulary: tuple[str, ...] = ()
 
+    @property
+    def from_session(self) -> bool:
+        return bool(self.people or self.organisations or self.topics)
+
     def terms(self, names_only: bool = False) -> list[str]:
         """Every term once (case-insensitive), people first, the vocabulary last."""
         seen: dict[str, str] = {}
@@ -161,8 +165,8 @@ def build_prompt(context: SessionContext, mode: str, budget: int, count_tokens: 
     if mode not in CONTEXT_MODES:
         raise ValueError(f"context mode {mode!r}: expected one of {', '.join(CONTEXT_MODES)}")
     terms = context.terms(names_only=mode == "names")
-    if mode == "off" or not terms:
-        return NO_PROMPT
+    if mode == "off" or not context.from_session:
+        return NO_PROMPT  # the vocabulary alone made read speech worse (docs/benchmarks.md)
     hotwords = fit(terms, budget, count_tokens) if mode in ("names", "hotwords", "both") else None
     initial = fit(terms, INITIAL_PROMPT_TOKENS, count_tokens) + "." if mode in ("prompt", "both") else None
     return Prompt(hotwords=hotwords or None, initial_prompt=initial)

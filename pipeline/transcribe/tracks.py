@@ -3,35 +3,31 @@
 A participant's track holds one voice, close to its microphone, with no one talking
 over it; the mix holds everyone. For each speaker of the diarization, their turns
 (merged when close, padded a little) are cut from their own track (from the mix for
-a speaker with no track), joined into one stretch of audio, transcribed, and their
-words put back at the times the turns had. Every word so carries its speaker.
+a speaker with no track), joined, transcribed, and their words put back at the times
+the turns had. Every word so carries its speaker.
 
-Memory stays bounded by one speaker's speech: a track is decoded to a 16 kHz WAV on
-disk and only the turns are read from it.
+Memory stays bounded: a track is decoded to a 16 kHz WAV on disk and only the turns
+are read from it, at most a block's length (``TranscribeOptions.block_seconds``) at a time.
 """
 
 from __future__ import annotations
 
-import bisect
 import tempfile
 import wave
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.artifacts import Diarization, Segment, Session, Transcript, Turn, Word
+from pipeline.artifacts import Diarization, Session, Transcript
 from pipeline.audio import SAMPLE_RATE, decode
 from pipeline.config import TranscribeOptions
 from pipeline.errors import UsageError
 from pipeline.progress import Hook, null_hook
 from pipeline.transcribe.context import NO_PROMPT, Prompt
 from pipeline.transcribe.engine import Transcriber
-
-JOIN_GAP = 0.6  # turns of one speaker closer than this are cut as one region
-PAD = 0.2  # seconds of their track kept around each region
-
+from pipeline.transcribe.parts import Part, transcribe_parts
+from pipeline.transcribe.regions import Region, batches, mix_blocks, speaker_regions
 
 SOURCES = ("auto", "mix", "tracks")
 
@@ -49,38 +45,17 @@ def choose_source(options: TranscribeOptions, session: Session | None, diarizati
     return "tracks" if usable and options.source in ("tracks", "auto") else "mix"
 
 
-@dataclass(frozen=True)
-class Region:
-    start: float
-    end: float
-
-
-def speaker_regions(turns: list[Turn], duration: float) -> dict[str, list[Region]]:
-    """Each speaker's turns, padded and merged, clipped to the recording."""
-    regions: dict[str, list[Region]] = {}
-    for turn in sorted(turns):
-        start, end = max(0.0, turn.start - PAD), min(duration, turn.end + PAD)
-        own = regions.setdefault(turn.speaker, [])
-        if own and start - own[-1].end < JOIN_GAP:
-            own[-1] = Region(own[-1].start, max(own[-1].end, end))
-        elif end > start:
-            own.append(Region(start, end))
-    return regions
-
-
-class TimeMap:
-    """Times in the joined regions back to times in the recording."""
-
-    def __init__(self, regions: list[Region]) -> None:
-        self.regions = regions
-        self.offsets = list(np.cumsum([0.0] + [r.end - r.start for r in regions[:-1]]))
-
-    def index(self, joined: float) -> int:
-        return max(0, bisect.bisect_right(self.offsets, joined) - 1)
-
-    def original(self, joined: float, index: int) -> float:
-        region = self.regions[index]
-        return min(region.end, region.start + max(0.0, joined - self.offsets[index]))
+def transcribe_mix(
+    samples: np.ndarray,
+    transcriber: Transcriber,
+    options: TranscribeOptions,
+    hook: Hook = null_hook,
+    prompt: Prompt = NO_PROMPT,
+) -> Transcript:
+    """The mix, a block at a time."""
+    duration = len(samples) / SAMPLE_RATE
+    parts = [Part(None, [block], _slicer(samples, block)) for block in mix_blocks(samples, options.block_seconds)]
+    return transcribe_parts(parts, duration, duration, transcriber, options, hook, prompt)
 
 
 def transcribe_by_speaker(
@@ -94,54 +69,39 @@ def transcribe_by_speaker(
 ) -> Transcript:
     duration = len(mix) / SAMPLE_RATE
     regions = speaker_regions(diarization.turns, duration)
-    tracks = {track.name: session.path_of(track.path) for track in session.tracks}
-    total = sum(r.end - r.start for own in regions.values() for r in own)
-    progress = _Progress(hook, total)
-    segments: list[Segment] = []
-    language, probability = options.language or "", 1.0
+    seconds = sum(r.duration for own in regions.values() for r in own)
     with tempfile.TemporaryDirectory(prefix="verbali-track-") as scratch:
-        for speaker, own in regions.items():
-            audio = _read_regions(tracks[speaker], own, Path(scratch)) if speaker in tracks else _cut(mix, own)
-            part = transcriber.transcribe(audio, options, progress.for_part(), prompt)
-            segments += _placed(part.segments, TimeMap(own), speaker)
-            language, probability = part.language, part.language_probability
-            progress.done(sum(r.end - r.start for r in own))
-    segments.sort(key=lambda s: (s.start, s.end))
-    return Transcript(language, segments, duration, transcriber.name, probability)
+        parts = _speaker_parts(mix, session, regions, options.block_seconds, Path(scratch))
+        return transcribe_parts(parts, seconds, duration, transcriber, options, hook, prompt)
 
 
-def _placed(segments: list[Segment], times: TimeMap, speaker: str) -> list[Segment]:
-    """The segments at recording times, split where they cross from one region to the next."""
-    placed: list[Segment] = []
-    for segment in segments:
-        current: list[Word] = []
-        region = None
-        for word in segment.words:
-            index = times.index((word.start + word.end) / 2)
-            if current and index != region:
-                placed.append(_segment(current, speaker))
-                current = []
-            region = index
-            start, end = times.original(word.start, index), times.original(word.end, index)
-            current.append(Word(start, max(start, end), word.word, word.probability))
-        if current:
-            placed.append(_segment(current, speaker))
-    return placed
+def _speaker_parts(
+    mix: np.ndarray, session: Session, regions: dict[str, list[Region]], block: float, scratch: Path
+) -> Iterator[Part]:
+    tracks = {track.name: session.path_of(track.path) for track in session.tracks}
+    for speaker, own in regions.items():
+        if speaker not in tracks:
+            yield from (Part(speaker, batch, _cutter(mix, batch)) for batch in batches(own, block))
+            continue
+        wav = Path(decode(tracks[speaker], scratch / "track.wav").path)
+        yield from (Part(speaker, batch, _reader(wav, batch)) for batch in batches(own, block))
+        wav.unlink()
 
 
-def _segment(words: list[Word], speaker: str) -> Segment:
-    text = "".join(w.word for w in words).strip()
-    return Segment(words[0].start, words[-1].end, text, words, speaker=speaker)
+def _slicer(samples: np.ndarray, region: Region):
+    return lambda: samples[round(region.start * SAMPLE_RATE) : round(region.end * SAMPLE_RATE)]
 
 
-def _cut(samples: np.ndarray, regions: list[Region]) -> np.ndarray:
-    parts = [samples[round(r.start * SAMPLE_RATE) : round(r.end * SAMPLE_RATE)] for r in regions]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+def _cutter(samples: np.ndarray, regions: list[Region]):
+    return lambda: np.concatenate([_slicer(samples, r)() for r in regions])
 
 
-def _read_regions(track: Path, regions: list[Region], scratch: Path) -> np.ndarray:
-    """The regions of a track, read from its 16 kHz WAV without loading the rest."""
-    wav_path = Path(decode(track, scratch / f"{track.stem}.wav").path)
+def _reader(wav_path: Path, regions: list[Region]):
+    return lambda: _read_regions(wav_path, regions)
+
+
+def _read_regions(wav_path: Path, regions: list[Region]) -> np.ndarray:
+    """The regions of a 16 kHz mono 16-bit WAV, read without loading the rest."""
     parts = []
     with wave.open(str(wav_path), "rb") as wav:
         frames = wav.getnframes()
@@ -150,22 +110,4 @@ def _read_regions(track: Path, regions: list[Region], scratch: Path) -> np.ndarr
             wav.setpos(first)
             count = min(frames, round(region.end * SAMPLE_RATE)) - first
             parts.append(np.frombuffer(wav.readframes(count), dtype="<i2").astype(np.float32) / 32768)
-    wav_path.unlink()
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-
-
-class _Progress:
-    """One "transcription" bar over all the speakers' parts."""
-
-    def __init__(self, hook: Hook, total: float) -> None:
-        self.hook, self.total, self.completed = hook, total, 0.0
-
-    def for_part(self) -> Callable[..., None]:
-        def part(step: str, artifact: object = None, file: object = None, *, total=None, completed=None) -> None:
-            if completed is not None:
-                self.hook(step, total=self.total, completed=min(self.total, self.completed + completed))
-
-        return part
-
-    def done(self, seconds: float) -> None:
-        self.completed += seconds
