@@ -14,7 +14,14 @@ import numpy as np
 from pipeline.artifacts import Diarization, Session, Transcript
 from pipeline.config import TranscribeOptions
 from pipeline.progress import Hook, null_hook
-from pipeline.transcribe.context import NO_PROMPT, Prompt, SessionContext, build_prompt, session_context
+from pipeline.transcribe.context import (
+    NO_PROMPT,
+    VOCABULARY_LANGUAGE,
+    Prompt,
+    SessionContext,
+    build_prompt,
+    session_context,
+)
 from pipeline.transcribe.engine import EnginePlan, FasterWhisperTranscriber, Transcriber, plan_engine
 from pipeline.transcribe.language import WrongLanguage, check_language
 from pipeline.transcribe.tracks import choose_source, transcribe_by_speaker, transcribe_mix
@@ -41,6 +48,8 @@ __all__ = [
 def prompt_for(transcriber: Transcriber, options: TranscribeOptions, context: SessionContext | None) -> Prompt:
     if context is None:
         return NO_PROMPT
+    if options.language != VOCABULARY_LANGUAGE:  # the vocabulary is Italian
+        context = replace(context, vocabulary=())
     return build_prompt(context, options.context, options.context_tokens, transcriber.count_tokens)
 
 

@@ -26,6 +26,7 @@ from pipeline.artifacts import Session
 CONTEXT_MODES = ("off", "names", "hotwords", "prompt", "both")
 # faster-whisper keeps at most max_length // 2 - 1 = 223 tokens of previous text.
 INITIAL_PROMPT_TOKENS = 223
+VOCABULARY_LANGUAGE = "it"  # the language of pipeline/data/it/vocabulary.yaml
 _DIGITS = re.compile(r"\d")
 _WORD = re.compile(r"[\w'’.-]+")
 
