@@ -31,9 +31,11 @@ class TranscribeOptions:
     # prompt: off | hotwords | prompt | both (see docs/benchmarks.md for the figures).
     context: str = "hotwords"
     context_tokens: int = 96  # hotwords' budget; the text being written shares the 448 positions
-    # mix | tracks (each speaker from their own Zoom track) | auto: tracks when the session has
-    # them and the diarization named its speakers after them (see docs/benchmarks.md).
+    # mix | tracks (each speaker from their own Zoom track) | auto: where the session has tracks
+    # and the diarization named its speakers after them, transcribe ``probe_seconds`` of their
+    # speech both ways and keep the source Whisper is surer of (see docs/benchmarks.md).
     source: str = "auto"
+    probe_seconds: float = 60.0
     # Whisper gets at most this many seconds at a time (memory flat in the recording's length).
     block_seconds: float = 600.0
 

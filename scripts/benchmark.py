@@ -199,8 +199,10 @@ class _Run:
     def summary(self) -> dict[str, Any]:
         raw, turns = self.artifacts["asr"], self.artifacts["diarization"]
         words = sum(len(s.words) for s in raw.segments)
-        source = self.artifacts["source"]
-        return {"method": turns.method, "source": source, "words": words, "speakers": len(turns.speakers)}
+        return {
+            "method": turns.method, "source": raw.source, "probe": raw.source_probe, "words": words,
+            "speakers": len(turns.speakers),
+        }  # fmt: skip
 
 
 def _settings(spec: dict[str, Any], outputs: Path) -> Any:
@@ -246,15 +248,14 @@ def _verbali_asr(meter: Meter, run: _Run, engines: Any, samples: Any) -> None:
         transcribe.check_language(transcriber, samples, options.language)
     with meter.stage("transcription"):
         context = transcribe.session_context(run.session, run.programme)
-        prompt = transcribe.prompt_for(transcriber, options, context)
-        source = transcribe.choose_source(options, run.session, run.artifacts["diarization"])
-        if source == "tracks":
-            run.artifacts["asr"] = transcribe.transcribe_by_speaker(
-                samples, run.session, run.artifacts["diarization"], transcriber, options, prompt=prompt
-            )
-        else:
-            run.artifacts["asr"] = transcribe.transcribe_mix(samples, transcriber, options, prompt=prompt)
-        run.artifacts["source"] = source
+        run.artifacts["asr"] = transcribe.transcribe_session(
+            samples,
+            transcriber,
+            options,
+            context=context,
+            session=run.session,
+            diarization=run.artifacts["diarization"],
+        )
 
 
 def _verbali_rest(meter: Meter, run: _Run) -> None:

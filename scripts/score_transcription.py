@@ -64,6 +64,7 @@ class Item:
     by_speaker: dict[str, str] = field(default_factory=dict)  # reference words per speaker
     names: list[str] = field(default_factory=list)  # people's and organisations' names to check
     programme: Path | None = None
+    ordered: bool = True  # the reference is in time order (AMI's words are per speaker only: no WER)
 
 
 def clip_item() -> Item:
@@ -99,7 +100,8 @@ def ami_item() -> Item:
         p.name[len("words.") : -len(".txt")].replace("_", " "): p.read_text()
         for p in (AMI / "reference").glob("words.*")
     }
-    return Item("ami-es2004a", "en", " ".join(by_speaker.values()), folder=folder, by_speaker=by_speaker)
+    reference = " ".join(by_speaker.values())
+    return Item("ami-es2004a", "en", reference, folder=folder, by_speaker=by_speaker, ordered=False)
 
 
 def _names(speakers: Any) -> list[str]:
@@ -205,10 +207,12 @@ def score(item: Item, transcript: Any, seconds: float) -> dict[str, Any]:
     import jiwer
 
     hypothesis = transcript.text
-    result: dict[str, Any] = {
-        "seconds": round(seconds, 2),
-        "wer": jiwer.wer(normalise(item.reference), normalise(hypothesis)),
-    }
+    words = transcript.words
+    result: dict[str, Any] = {"seconds": round(seconds, 2), "text": hypothesis, "words": len(words)}
+    result["mean_probability"] = sum(w.probability for w in words) / max(1, len(words))
+    result.update(source=getattr(transcript, "source", "mix"), probe=getattr(transcript, "source_probe", {}))
+    if item.ordered:
+        result["wer"] = jiwer.wer(normalise(item.reference), normalise(hypothesis))
     if item.names:
         right, said = name_accuracy(item.reference, hypothesis, item.names)
         result.update(names_right=right, names_said=said)
@@ -258,12 +262,13 @@ def _with(settings: Any, options: Any) -> Any:
 
 
 def _line(result: dict[str, Any]) -> str:
-    parts = [f"WER {result['wer']:.3f}"]
+    parts = [f"WER {result['wer']:.3f}"] if "wer" in result else []
     if "cpwer" in result:
         parts.append(f"cpWER {result['cpwer']:.3f}")
     if "names_said" in result:
         parts.append(f"names {result['names_right']}/{result['names_said']}")
-    parts.append(f"{result['seconds']:.1f} s")
+    parts.append(f"p̄ {result['mean_probability']:.3f}  {result['seconds']:.1f} s  from {result['source']}")
+    parts += [f"probe {json.dumps(result['probe'])}"] if result["probe"] else []
     return "  ".join(parts)
 
 

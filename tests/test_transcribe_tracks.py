@@ -32,11 +32,12 @@ def _session(*names: str) -> Session:
     return Session("s", "zoom-local", "/x", "t", tracks=tracks)
 
 
-def test_auto_takes_the_tracks_only_when_speakers_are_named_after_them():
+def test_auto_tries_the_tracks_only_when_speakers_are_named_after_them():
     session = _session("Anna", "Bruno")
     named = Diarization([Turn(0, 1, "Anna"), Turn(1, 2, "Bruno")], "tracks")
     anonymous = Diarization([Turn(0, 1, "SPEAKER_00")], "pyannote")
-    assert choose_source(TranscribeOptions(), session, named) == "tracks"
+    assert choose_source(TranscribeOptions(), session, named) == "probe"
+    assert choose_source(TranscribeOptions(source="tracks"), session, named) == "tracks"
     assert choose_source(TranscribeOptions(), session, anonymous) == "mix"
     assert choose_source(TranscribeOptions(), _session("Anna"), named) == "mix"
     assert choose_source(TranscribeOptions(source="mix"), session, named) == "mix"

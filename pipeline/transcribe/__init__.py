@@ -24,7 +24,7 @@ from pipeline.transcribe.context import (
 )
 from pipeline.transcribe.engine import EnginePlan, FasterWhisperTranscriber, Transcriber, plan_engine
 from pipeline.transcribe.language import WrongLanguage, check_language
-from pipeline.transcribe.tracks import choose_source, transcribe_by_speaker, transcribe_mix
+from pipeline.transcribe.tracks import choose_source, probe_sources, transcribe_by_speaker, transcribe_mix
 
 __all__ = [
     "EnginePlan",
@@ -37,11 +37,13 @@ __all__ = [
     "check_language",
     "choose_source",
     "plan_engine",
+    "probe_sources",
     "prompt_for",
     "session_context",
     "transcribe",
     "transcribe_by_speaker",
     "transcribe_mix",
+    "transcribe_session",
 ]
 
 
@@ -64,11 +66,28 @@ def transcribe(
 ) -> Transcript:
     """The mix (or each speaker's own track, see ``choose_source``) to words with times."""
     check_language(transcriber, samples, options.language)
+    return transcribe_session(samples, transcriber, options, hook, context, session, diarization)
+
+
+def transcribe_session(
+    samples: np.ndarray,
+    transcriber: Transcriber,
+    options: TranscribeOptions,
+    hook: Hook = null_hook,
+    context: SessionContext | None = None,
+    session: Session | None = None,
+    diarization: Diarization | None = None,
+) -> Transcript:
+    """``transcribe`` without the language check."""
     prompt = prompt_for(transcriber, options, context)
-    source = choose_source(options, session, diarization)
+    source, probe = choose_source(options, session, diarization), {}
+    if source == "probe":
+        assert session is not None and diarization is not None
+        probe = probe_sources(samples, session, diarization, transcriber, options, prompt)
+        source = "tracks" if probe["tracks"] > probe["mix"] else "mix"
     if source == "tracks":
         assert session is not None and diarization is not None
         result = transcribe_by_speaker(samples, session, diarization, transcriber, options, hook, prompt)
     else:
         result = transcribe_mix(samples, transcriber, options, hook, prompt)
-    return replace(result, source=source, context=prompt.terms)
+    return replace(result, source=source, source_probe=probe, context=prompt.terms)

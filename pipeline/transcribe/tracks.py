@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tempfile
 import wave
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -32,17 +32,65 @@ from pipeline.transcribe.regions import Region, batches, mix_blocks, speaker_reg
 SOURCES = ("auto", "mix", "tracks")
 
 
-def choose_source(options: TranscribeOptions, session: Session | None, diarization: Diarization | None) -> str:
-    """``mix`` or ``tracks``: tracks when asked (or, for ``auto``, when the session has two
-    or more tracks and the diarization's speakers are named after them)."""
-    if options.source not in SOURCES:
-        raise UsageError(f"unknown transcription source {options.source!r}; choose one of {', '.join(SOURCES)}")
+def usable_tracks(session: Session | None, diarization: Diarization | None) -> bool:
+    """Two or more tracks, and a diarization whose speakers are named after them."""
     names = {track.name for track in session.tracks} if session else set()
     speakers = set(diarization.speakers) if diarization else set()
-    usable = len(names) >= 2 and bool(speakers & names)
+    return len(names) >= 2 and bool(speakers & names)
+
+
+def choose_source(options: TranscribeOptions, session: Session | None, diarization: Diarization | None) -> str:
+    """``mix``, ``tracks``, or ``probe`` (``auto`` with usable tracks: try both on a sample)."""
+    if options.source not in SOURCES:
+        raise UsageError(f"unknown transcription source {options.source!r}; choose one of {', '.join(SOURCES)}")
+    usable = usable_tracks(session, diarization)
     if options.source == "tracks" and not usable:
         raise UsageError("--source tracks needs per-participant tracks and speakers named after them")
-    return "tracks" if usable and options.source in ("tracks", "auto") else "mix"
+    if not usable or options.source == "mix":
+        return "mix"
+    return "tracks" if options.source == "tracks" else "probe"
+
+
+def probe_sources(
+    mix: np.ndarray,
+    session: Session,
+    diarization: Diarization,
+    transcriber: Transcriber,
+    options: TranscribeOptions,
+    prompt: Prompt = NO_PROMPT,
+) -> dict[str, float]:
+    """Whisper's mean word probability on the same turns from the mix and from the tracks.
+
+    The turns are the first ``probe_seconds`` of speech, shared among the speakers that
+    have a track. Whisper is surer of itself on the cleaner audio: on the fixtures the
+    source with the higher mean had the lower error rate (docs/benchmarks.md).
+    """
+    duration = len(mix) / SAMPLE_RATE
+    tracks = {track.name for track in session.tracks}
+    regions = {s: r for s, r in speaker_regions(diarization.turns, duration).items() if s in tracks}
+    share = options.probe_seconds / max(1, len(regions))
+    sample = {speaker: _first_seconds(own, share) for speaker, own in regions.items()}
+    scores = {}
+    with tempfile.TemporaryDirectory(prefix="verbali-probe-") as scratch:
+        for source in ("mix", "tracks"):
+            parts: Iterable[Part]
+            if source == "mix":
+                parts = [Part(s, own, _cutter(mix, own)) for s, own in sample.items()]
+            else:
+                parts = _speaker_parts(mix, session, sample, options.block_seconds, Path(scratch))
+            words = transcribe_parts(parts, 1.0, duration, transcriber, options, null_hook, prompt).words
+            scores[source] = sum(w.probability for w in words) / len(words) if words else 0.0
+    return scores
+
+
+def _first_seconds(regions: list[Region], seconds: float) -> list[Region]:
+    chosen: list[Region] = []
+    for region in regions:
+        room = seconds - sum(r.duration for r in chosen)
+        if room <= 1.0:
+            break
+        chosen.append(Region(region.start, min(region.end, region.start + room)))
+    return chosen
 
 
 def transcribe_mix(
