@@ -36,6 +36,9 @@ class TranscribeOptions:
     # speech both ways and keep the source Whisper is surer of (see docs/benchmarks.md).
     source: str = "auto"
     probe_seconds: float = 60.0
+    # Tracks must beat the mix by this much mean word probability: they cost 2-3 x the time,
+    # and on the fixtures smaller leads did not mean fewer errors (docs/benchmarks.md).
+    probe_margin: float = 0.03
     # Whisper gets at most this many seconds at a time (memory flat in the recording's length).
     block_seconds: float = 600.0
 

@@ -84,7 +84,7 @@ def transcribe_session(
     if source == "probe":
         assert session is not None and diarization is not None
         probe = probe_sources(samples, session, diarization, transcriber, options, prompt)
-        source = "tracks" if probe["tracks"] > probe["mix"] else "mix"
+        source = "tracks" if probe["tracks"] >= probe["mix"] + options.probe_margin else "mix"
     if source == "tracks":
         assert session is not None and diarization is not None
         result = transcribe_by_speaker(samples, session, diarization, transcriber, options, hook, prompt)

@@ -62,8 +62,8 @@ def probe_sources(
     """Whisper's mean word probability on the same turns from the mix and from the tracks.
 
     The turns are the first ``probe_seconds`` of speech, shared among the speakers that
-    have a track. Whisper is surer of itself on the cleaner audio: on the fixtures the
-    source with the higher mean had the lower error rate (docs/benchmarks.md).
+    have a track. Whisper is surer of itself on the cleaner audio: on the fixtures a clear
+    lead (``probe_margin``) went with the lower error rate (docs/benchmarks.md).
     """
     duration = len(mix) / SAMPLE_RATE
     tracks = {track.name for track in session.tracks}
