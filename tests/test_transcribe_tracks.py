@@ -90,17 +90,19 @@ def _cp_errors(reference: dict[str, str], segments) -> float:
 
 
 @pytest.mark.models
-def test_each_speaker_is_transcribed_from_their_own_track(engines, settings, ami_samples, ami_session_and_turns):
+def test_auto_transcribes_each_speaker_from_their_headset_track(engines, settings, ami_samples, ami_session_and_turns):
     from dataclasses import replace
 
     from pipeline.transcribe import session_context, transcribe
     from tests.conftest import AMI
 
     session, turns = ami_session_and_turns
-    options = replace(settings.transcribe, language="en", source="tracks")
+    options = replace(settings.transcribe, language="en")  # source auto: the probe decides
     raw = transcribe(ami_samples, engines.transcriber, options, context=session_context(session), session=session,
                      diarization=turns)  # fmt: skip
-    assert raw.source == "tracks" and raw.source_probe == {}
+    # headsets against a far-field mix: measured 0.876 against 0.800 on 2026-11-23
+    assert raw.source == "tracks", raw.source_probe
+    assert raw.source_probe["tracks"] >= raw.source_probe["mix"] + 0.05
     names = {t.name for t in session.tracks}
     assert raw.segments and {s.speaker for s in raw.segments} <= names
     regions = speaker_regions(turns.turns, len(ami_samples) / 16000)
