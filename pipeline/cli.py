@@ -62,8 +62,8 @@ def main() -> None:
     show_default=True, help="The session's names, organisations, programme and vocabulary as Whisper's prompt.",
 )  # fmt: skip
 @click.option(
-    "--source", type=click.Choice(["auto", "mix", "tracks"]), default="auto", show_default=True,
-    help="Transcribe the mix, or each speaker from their own track (auto: tracks when speakers are named after them).",
+    "--source", type=click.Choice(["auto", "mix", "tracks"]), default="mix", show_default=True,
+    help="Transcribe the mix, each speaker from their own track, or try both on a minute of speech (auto).",
 )  # fmt: skip
 @click.option(
     "--diarization", type=click.Choice(["auto", "pyannote", "tracks", "none"]), default="auto", show_default=True,

@@ -33,8 +33,9 @@ class TranscribeOptions:
     context_tokens: int = 96  # hotwords' budget; the text being written shares the 448 positions
     # mix | tracks (each speaker from their own Zoom track) | auto: where the session has tracks
     # and the diarization named its speakers after them, transcribe ``probe_seconds`` of their
-    # speech both ways and keep the source Whisper is surer of (see docs/benchmarks.md).
-    source: str = "auto"
+    # speech both ways and keep the source Whisper is surer of. The mix is the default: the
+    # probe's lead varied between runs as much as between recordings (docs/benchmarks.md).
+    source: str = "mix"
     probe_seconds: float = 60.0
     # Tracks must beat the mix by this much mean word probability: they cost 2-3 x the time,
     # and on the fixtures smaller leads did not mean fewer errors (docs/benchmarks.md).
