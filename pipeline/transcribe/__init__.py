@@ -48,10 +48,10 @@ __all__ = [
 
 
 def prompt_for(transcriber: Transcriber, options: TranscribeOptions, context: SessionContext | None) -> Prompt:
-    if context is None:
+    # Measured to help on Italian sessions; on an English meeting's tracks the names as
+    # hotwords made Whisper drop words (docs/benchmarks.md): other languages get no prompt.
+    if context is None or options.language != VOCABULARY_LANGUAGE:
         return NO_PROMPT
-    if options.language != VOCABULARY_LANGUAGE:  # the vocabulary is Italian
-        context = replace(context, vocabulary=())
     return build_prompt(context, options.context, options.context_tokens, transcriber.count_tokens)
 
 
