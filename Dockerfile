@@ -9,7 +9,7 @@ WORKDIR /app
 COPY requirements.lock pyproject.toml README.md ./
 RUN python -m venv .venv && .venv/bin/pip install --no-cache-dir -r requirements.lock
 COPY pipeline ./pipeline
-COPY models/manifest.json ./models/manifest.json
+ENV VERBALI_MODELS=/app/models VERBALI_OUTPUTS=/app/outputs VERBALI_RECORDINGS=/app/recordings
 RUN .venv/bin/pip install --no-cache-dir --no-deps . \
  && .venv/bin/verbali models install
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
+
+from pipeline.errors import VerbaliError
 
 SCHEMA_VERSION = 1
 
@@ -20,6 +23,21 @@ T = TypeVar("T")
 
 def _round(value: float) -> float:
     return round(float(value), 3)
+
+
+class SchemaMismatch(VerbaliError):
+    """An artifact written by another version of verbali, whose fields may mean something else."""
+
+
+def check_schema(data: dict[str, Any], artifact: str) -> None:
+    """Refuse an artifact of another schema version with a clear message (the runner then redoes it)."""
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        age = "a newer" if version > SCHEMA_VERSION else "an older"
+        raise SchemaMismatch(
+            f"{artifact} was written by {age} verbali (schema {version}; this one reads {SCHEMA_VERSION}): "
+            "run again with --force to redo it"
+        )
 
 
 # --------------------------------------------------------------------------- session
@@ -60,6 +78,14 @@ class VttCue:
     text: str
 
 
+class DateSource(StrEnum):
+    """Where a session's date and start time come from (what the documents branch on)."""
+
+    NAME = "name"  # the Zoom folder name or the file name
+    CLOUD = "cloud"  # a Zoom cloud GMT stamp: UTC
+    MTIME = "mtime"  # the file's modification time: to be checked
+
+
 @dataclass
 class Session:
     """What ``ingest`` learned about one recording: the ``session.json`` artifact."""
@@ -78,6 +104,7 @@ class Session:
     chat: list[ChatMessage] = field(default_factory=list)
     vtt: list[VttCue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    date_source: str = DateSource.NAME
     schema_version: int = SCHEMA_VERSION
 
     def path_of(self, relative: str) -> Path:
@@ -93,6 +120,7 @@ class Session:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
+        check_schema(data, "session.json")
         data = dict(data)
         data["files"] = [SourceFile(**f) for f in data.get("files", [])]
         data["tracks"] = [ParticipantTrack(**t) for t in data.get("tracks", [])]
@@ -210,6 +238,7 @@ class Transcript:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Transcript:
+        check_schema(data, "transcript")
         return cls(
             language=data["language"],
             segments=[Segment.from_dict(s) for s in data.get("segments", [])],
@@ -432,6 +461,7 @@ class Tables:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Tables:
+        check_schema(data, "tables.json")
         return cls(
             tables=[TableReport.from_dict(t) for t in data.get("tables", [])],
             other=[OtherPart.from_dict(o) for o in data.get("other", [])],

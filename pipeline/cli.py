@@ -29,10 +29,16 @@ from pipeline.storage.state import State
 console = Console(stderr=True, soft_wrap=True)  # one message, one line: never wrapped
 
 outputs_option = click.option(
-    "--out", "outputs_dir", type=click.Path(path_type=Path), help="Output folder [default: $VERBALI_OUTPUTS or outputs]"
+    "--out",
+    "outputs_dir",
+    type=click.Path(path_type=Path),
+    help="Output folder [default: $VERBALI_OUTPUTS, else the checkout's outputs/ or ~/verbali/outputs]",
 )
 models_option = click.option(
-    "--models", "models_dir", type=click.Path(path_type=Path), help="Models folder [default: $VERBALI_MODELS or models]"
+    "--models",
+    "models_dir",
+    type=click.Path(path_type=Path),
+    help="Models folder [default: $VERBALI_MODELS, else where `verbali models install` puts them]",
 )
 
 
@@ -150,7 +156,7 @@ def _report(report: BatchReport, quiet: bool) -> None:
     for result in report.results:
         if not result.ok:
             console.print(f"[red]error:[/red] {result.session_id}: {result.error}", highlight=False)
-        for warning in result.warnings:
+        for warning in result.warnings if quiet else result.warnings[result.ingest_warnings :]:
             console.print(f"[yellow]warning:[/yellow] {result.session_id}: {warning}", highlight=False)
     if quiet:
         return

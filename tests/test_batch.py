@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.artifacts import Segment, Session, Transcript, Word
+from pipeline.artifacts import SCHEMA_VERSION, SchemaMismatch, Segment, Session, Tables, Transcript, Word
 from pipeline.batch import BatchReport, ExitCode, outputs_lock, run_batch
 from pipeline.cli import main
 from pipeline.config import DiarizeOptions, Settings
@@ -118,7 +118,7 @@ def test_a_batch_processes_each_session_through_the_hooks_and_exits_0(folders):
     assert [r.ok for r in report.results] == [True, True]
     ids = [r.session_id for r in report.results]
     assert hooks.events == [("started", ids[0]), ("finished", ids[0]), ("started", ids[1]), ("finished", ids[1])]
-    assert {"decoding", "transcription"} <= hooks.steps
+    assert {"audio", "transcription"} <= hooks.steps
     transcript = json.loads((outputs / ids[0] / "transcript.json").read_text())
     assert transcript["segments"][0]["text"] == SAID
     assert (outputs / ids[0] / "verbale.md").exists()
@@ -239,7 +239,6 @@ def test_a_failing_session_fails_alone(folders):
 def _models_without_weights(tmp_path: Path) -> Path:
     models = tmp_path / "models"
     models.mkdir()
-    shutil.copy(MODELS / "manifest.json", models / "manifest.json")
     return models
 
 
@@ -306,3 +305,87 @@ def test_the_command_line_says_so_in_one_line_and_exits_4(folders, tmp_path):
 )
 def test_the_exit_code_follows_from_the_report(report, code):
     assert report.exit_code == code
+
+
+def test_a_malformed_programme_is_reported_at_ingest_and_the_session_goes_on(folders):
+    recordings, outputs = folders
+    _recording(recordings, "Plenaria 2021-11-22 17.30.wav")
+    (recordings / "programma.yaml").write_text("processo: Piano sociale\ntavoli: [unclosed\n")
+    seen: list[tuple[str, list[str]]] = []
+
+    class Watching(RecordingHooks):
+        def session_started(self, session):
+            seen.append(("started", list(session.warnings)))
+
+        def progress(self, session_id, step, *, total, completed):
+            seen.append((step, []))
+
+    settings = _settings(outputs)
+    report = run_batch([recordings], settings, settle=0, engines=FakeEngines(settings), hooks=Watching())
+    assert report.exit_code == ExitCode.OK and report.results[0].ok
+    started, warnings = seen[0]
+    assert started == "started" and len(warnings) == 1  # before decoding or transcription
+    assert "programma.yaml: is not valid YAML" in warnings[0]
+    assert "goes on without the programme" in warnings[0]
+    assert report.results[0].warnings == warnings and report.results[0].ingest_warnings == 1
+    assert not (outputs / report.results[0].session_id / "programma.json").exists()
+
+
+def test_the_terminal_shows_ingest_warnings_when_the_session_starts(folders):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from pipeline.progress import ConsoleHooks
+
+    recordings, outputs = folders
+    _recording(recordings, "Plenaria 2021-11-22 17.30.wav")
+    (recordings / "programma.yaml").write_text("tavoli: 3\n")
+    screen = StringIO()
+    settings = _settings(outputs)
+    hooks = ConsoleHooks(Console(file=screen, width=300), bars=False)
+    run_batch([recordings], settings, settle=0, engines=FakeEngines(settings), hooks=hooks)
+    lines = screen.getvalue().splitlines()
+    assert lines[0].startswith("2021-11-22-1730-plenaria")
+    assert lines[1].startswith("warning: 2021-11-22-1730-plenaria: ") and "'tavoli' should be a list" in lines[1]
+
+
+def test_editing_a_packaged_cue_file_reruns_the_tables_and_documents_only(folders, tmp_path, monkeypatch):
+    import pipeline.runner
+    from pipeline.locations import PACKAGED_DATA
+
+    recordings, outputs = folders
+    _recording(recordings, "Plenaria 2021-11-22 17.30.wav")
+    settings = _settings(outputs)
+    engines = FakeEngines(settings)
+    assert run_batch([recordings], settings, settle=0, engines=engines).exit_code == 0
+    data = tmp_path / "data-it"
+    shutil.copytree(PACKAGED_DATA, data)  # the same content: the fingerprints digest content, not paths
+    monkeypatch.setattr(pipeline.runner, "PACKAGED_DATA", data)
+    same = run_batch([recordings], settings, settle=0, engines=engines)
+    assert same.results[0].unchanged
+    cue_file = sorted(data.glob("*.jsonl"))[0]
+    cue_file.write_text(cue_file.read_text() + "\n", encoding="utf-8")
+    edited = run_batch([recordings], settings, settle=0, engines=engines)
+    assert set(edited.results[0].timings) == {"tables", "minutes"}
+    assert {"audio", "transcription", "diarization", "alignment"} <= set(edited.results[0].reused)
+
+
+def test_an_artifact_of_another_schema_version_is_redone_not_misread(folders):
+    recordings, outputs = folders
+    _recording(recordings, "Plenaria 2021-11-22 17.30.wav")
+    settings = _settings(outputs)
+    engines = FakeEngines(settings)
+    first = run_batch([recordings], settings, settle=0, engines=engines)
+    tables_file = outputs / first.results[0].session_id / "tables.json"
+    data = json.loads(tables_file.read_text())
+    tables_file.write_text(json.dumps({**data, "schema_version": 99}))
+    again = run_batch([recordings], settings, settle=0, engines=engines)
+    assert again.exit_code == 0 and "tables" in again.results[0].timings
+    assert json.loads(tables_file.read_text())["schema_version"] == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize(("version", "age"), [(SCHEMA_VERSION + 1, "a newer"), (0, "an older")])
+def test_loading_another_schema_version_says_which_and_what_to_do(version, age):
+    with pytest.raises(SchemaMismatch, match=rf"tables.json was written by {age} verbali .*--force"):
+        Tables.from_dict({"schema_version": version, "tables": []})

@@ -78,9 +78,10 @@ def test_a_killed_run_resumes_at_its_stage_and_ends_identical(recording, uninter
     first.send_signal(signal.SIGKILL)
     first.wait()
 
+    before = len(log_lines(tmp_path))
     code, output = finish(verbali(str(recording), out=tmp_path))
     assert code == 0, output
-    second_run = log_lines(tmp_path)[-len(STAGES) * 2 :]
+    second_run = log_lines(tmp_path)[before:]
     done_before = STAGES[: STAGES.index(killed_in)]
     for stage in done_before:
         assert any(f"{stage}: reused" in line for line in second_run), (stage, second_run)
@@ -124,11 +125,17 @@ def test_a_folder_being_copied_is_left_for_the_next_run(tmp_path):
     target = recordings / "2021-11-22 17.30 copia.wav"
     target.write_bytes(source[:20000])
 
-    def keep_copying() -> None:
-        for start in range(20000, len(source), 8000):
+    first_done = threading.Event()
+
+    def keep_copying() -> None:  # slowly, until the first run has looked; then the rest at once
+        position = 20000
+        while not first_done.is_set() and position < len(source) - 500:
             time.sleep(0.25)
             with target.open("ab") as stream:
-                stream.write(source[start : start + 8000])
+                stream.write(source[position : position + 500])
+            position += 500
+        with target.open("ab") as stream:
+            stream.write(source[position:])
 
     copier = threading.Thread(target=keep_copying)
     copier.start()
@@ -144,6 +151,7 @@ def test_a_folder_being_copied_is_left_for_the_next_run(tmp_path):
         str(tmp_path / "out"),
     ]
     first = subprocess.run([*command, "--settle", "1"], cwd=ROOT, capture_output=True, text=True)
+    first_done.set()
     copier.join()
     assert first.returncode == 1 and "waiting:" in first.stdout + first.stderr
     assert not list((tmp_path / "out").glob("2021-*"))
@@ -189,7 +197,7 @@ def test_a_new_template_rerenders_without_transcribing_and_keeps_the_edited_verb
 
     templates = tmp_path / "modelli"
     templates.mkdir()
-    packaged = (ROOT / "pipeline" / "templates" / "verbale.md.j2").read_text(encoding="utf-8")
+    packaged = (ROOT / "pipeline" / "documents" / "templates" / "verbale.md.j2").read_text(encoding="utf-8")
     (templates / "verbale.md.j2").write_text("COMUNE DI PROVA\n\n" + packaged, encoding="utf-8")
     before = len(log_lines(out))
     code, output = finish(verbali(str(source), "--templates", str(templates), out=out))

@@ -31,7 +31,7 @@ def test_pyannote_campplus_der_on_the_pyannote_sample(engines, settings, pyannot
     reference = load_rttm(str(pyannote_sample / "sample.rttm"))["sample"]
     der = DiarizationErrorRate()(reference, result.to_annotation())
     assert result.method == "pyannote" and len(result.speakers) == 2
-    assert der <= 0.07, f"DER {der:.4f} (measured 0.0556 on 2026-11-23)"
+    assert der <= 0.10, f"DER {der:.4f} (measured 0.056; the bound leaves 1.3 s more of 30 s)"
 
 
 def test_tracks_der_and_names_on_the_real_zoom_folder():
@@ -40,7 +40,7 @@ def test_tracks_der_and_names_on_the_real_zoom_folder():
     result = TrackDiarizer(session).diarize(None, DiarizeOptions(), lambda *a, **k: None)
     assert result.speakers == ["Anna Ferri", "Bianca Galli", "Carlo Moretti", "Dario Conte"]
     der = DiarizationErrorRate()(_ami_reference(), result.to_annotation())
-    assert der <= 0.30, f"DER {der:.4f} (measured 0.278 on 2026-11-23)"
+    assert der <= 0.35, f"DER {der:.4f} (measured 0.278; the bound leaves 4.3 s more of 60 s)"
 
 
 def test_tracks_beat_plain_energy_on_bleeding_headsets():
@@ -91,4 +91,4 @@ def test_pyannote_on_the_mix_takes_its_names_from_the_tracks(engines, settings, 
     result = diarize(ami_samples, session, engines.pyannote, settings.diarize)
     assert set(result.speakers) >= {"Anna Ferri", "Bianca Galli", "Dario Conte"}  # Carlo says 1.2 s in all
     der = DiarizationErrorRate()(_ami_reference(), result.to_annotation())
-    assert der <= 0.16, f"DER {der:.4f} (measured 0.141 on 2026-11-23)"
+    assert der <= 0.22, f"DER {der:.4f} (measured 0.141; the bound leaves 4.7 s more of 60 s)"

@@ -357,6 +357,7 @@ def test_unrecognised_folder_name_falls_back_to_mtime(tmp_path: Path) -> None:
     assert session.topic == "Riunione del tavolo"
     assert session.session_id == "2022-03-04-1506-riunione-del-tavolo"
     assert any("modification time" in warning for warning in session.warnings)
+    assert session.date_source == "mtime"
 
 
 def test_meeting_saved_chat_is_read(tmp_path: Path) -> None:
@@ -486,6 +487,7 @@ def test_single_file_dated_by_mtime(tmp_path: Path) -> None:
     assert (session.date, session.start_time) == ("2023-05-06", "07:08:09")
     assert session.session_id == "2023-05-06-0708-intervista-nicolo"
     assert any("modification time" in warning for warning in session.warnings)
+    assert session.date_source == "mtime"
 
 
 def test_zero_length_file(tmp_path: Path) -> None:

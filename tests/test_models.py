@@ -28,13 +28,11 @@ def test_installed_models_pass_the_full_sha256_check(name):
 def _copy_models(tmp_path):
     target = tmp_path / "models"
     target.mkdir()
-    shutil.copy(MODELS / "manifest.json", target)
     shutil.copytree(MODELS / "whisper-base", target / "whisper-base")
     return target
 
 
 def test_missing_model_names_the_command_that_fixes_it(tmp_path):
-    (tmp_path / "manifest.json").write_text((MODELS / "manifest.json").read_text())
     with pytest.raises(ModelUnavailable, match=r"not installed.*verbali models install whisper-base"):
         models.require(tmp_path, "whisper-base")
 
@@ -67,5 +65,5 @@ def test_broken_manifest_gives_a_one_line_error(tmp_path):
 def test_pyannote_folder_is_a_plain_pyannote_pipeline_checkpoint():
     config = (MODELS / "pyannote-campplus" / "config.yaml").read_text()
     assert "AgglomerativeClustering" in config and "$model/embedding" in config
-    manifest = json.loads((MODELS / "manifest.json").read_text())
+    manifest = json.loads(models.PACKAGED_MANIFEST.read_text())
     assert {m["name"] for m in manifest["models"]} >= {"whisper-base", "pyannote-campplus"}

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import docx
 import pytest
-from click.testing import CliRunner
 from lxml import html as lxml_html
 
 from pipeline.artifacts import Session, Transcript
@@ -30,11 +29,9 @@ from pipeline.documents.summary import SummaryOptions
 from pipeline.errors import UsageError
 from pipeline.ingest.programme import Programme, load_programme
 from pipeline.tables import HEADINGS, Tables, find_tables
-from tests.conftest import MODELS, ROOT
+from tests.conftest import ROOT
 
 PLENARIES = ROOT / "tests" / "data" / "plenaries"
-SAMPLE = ROOT / "recordings" / "2021-11-22 17.30.00 Coprogrammazione PSdZ - Povertà e inclusione 81234567890"
-SAMPLE_ID = "2021-11-22-1730-coprogrammazione-psdz-poverta-e-inclusione"
 ALL_FORMATS = RenderOptions(formats=("md", "html", "docx", "json"))
 
 
@@ -428,13 +425,8 @@ def test_a_file_that_is_not_a_word_document(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> tuple[Session, Transcript, Tables, Minutes]:
-    from pipeline.cli import main
-
-    out = tmp_path_factory.mktemp("sample")
-    result = CliRunner().invoke(main, ["run", "--models", str(MODELS), str(SAMPLE), "--out", str(out), "--quiet"])
-    assert result.exit_code == 0, result.output
-    folder = out / SAMPLE_ID
+def sample(sample_output) -> tuple[Session, Transcript, Tables, Minutes]:
+    folder = sample_output
     session = Session.from_dict(json.loads((folder / "session.json").read_text()))
     transcript = Transcript.from_dict(json.loads((folder / "transcript.json").read_text()))
     tables = find_tables(transcript, session=session)

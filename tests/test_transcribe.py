@@ -36,8 +36,9 @@ def test_word_error_rate_on_real_italian_speech(italian_results):
     references = [_normalise((ITALIAN_CLIPS / f"{clip}.txt").read_text()) for clip in CLIPS]
     hypotheses = [_normalise(italian_results[clip].text) for clip in CLIPS]
     wer = jiwer.wer(references, hypotheses)
-    # 27 words; measured 0.111 (3 errors) on 2026-11-23, as plain faster-whisper on the same files
-    assert wer <= 0.20, f"WER {wer:.3f}"
+    # 27 words: one misheard word is 0.037. Measured 0.07-0.15 (2-4 errors) across instruction sets
+    # (docs/benchmarks.md); the bound leaves several more: most words of clear read Italian right.
+    assert wer <= 0.30, f"WER {wer:.3f} ({round(wer * 27)} of 27 words wrong)"
 
 
 def test_words_have_times_inside_the_clip(italian_results):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from pipeline.artifacts import Segment, Session, Transcript
+from pipeline.artifacts import DateSource, Segment, Session, Transcript
 from pipeline.documents import italian
 from pipeline.documents.records import (
     AUDIO_FILE,
@@ -109,7 +109,7 @@ class _When:
         day = start.date() if start else italian.parse_date(session.date or (programme.date if programme else None))
         if utc and start:
             notes.append("Orari convertiti in ora italiana dall'orario UTC della registrazione Zoom cloud.")
-        if any("modification time" in w for w in session.warnings):
+        if session.date_source == DateSource.MTIME:
             notes.append("Data e ora ricavate dalla data di modifica del file della registrazione: da verificare.")
         if programme and programme.date and session.date and programme.date != session.date:
             planned = italian.long_date(italian.parse_date(programme.date))

@@ -29,11 +29,11 @@ from pipeline.documents import italian
 from pipeline.documents.records import Minutes
 from pipeline.documents.summary import SummaryOptions
 from pipeline.errors import UsageError, VerbaliError
+from pipeline.locations import PACKAGED_TEMPLATES
 from pipeline.storage.files import write_bytes
 
 logger = logging.getLogger("verbali")
 
-PACKAGED_TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("md", "html", "docx", "json", "odt", "pdf")
 CONVERTED_FORMATS = ("odt", "pdf")  # made from the DOCX by LibreOffice
 

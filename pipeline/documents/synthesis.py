@@ -33,11 +33,11 @@ from slugify import slugify
 from pipeline.artifacts import SCHEMA_VERSION, Session
 from pipeline.documents import italian
 from pipeline.documents.records import AUDIO_FILE, Minutes, Moment, Record, TableMinutes, it, moment
-from pipeline.documents.rendering import RenderOptions, render_documents
+from pipeline.documents.rendering import PACKAGED_TEMPLATES, RenderOptions, render_documents
 from pipeline.documents.summary import SummaryOptions, carries_content, clean, content_words
 from pipeline.ingest.programme import Programme
 from pipeline.storage.files import write_bytes
-from pipeline.storage.fingerprint import digest
+from pipeline.storage.fingerprint import digest, folder_content
 from pipeline.tables import HEADINGS, ReportSentence, Tables
 
 NO_PROCESS = "senza-processo"
@@ -80,7 +80,8 @@ def group_by_process(sessions: Sequence[SessionInputs]) -> dict[str, list[Sessio
 def synthesis_fingerprint(sessions: Sequence[SessionInputs], options: SynthesisOptions = SynthesisOptions()) -> str:
     """Changes when any input of ``build_synthesis`` or ``render_synthesis`` changes."""
     inputs = [(s.to_dict(), t.to_dict(), p.to_dict() if p else None, m.to_dict()) for s, t, p, m in _in_order(sessions)]
-    return digest("synthesis", SYNTHESIS_VERSION, options, inputs)
+    templates = [folder_content(PACKAGED_TEMPLATES), folder_content(options.templates_dir)]
+    return digest("synthesis", SYNTHESIS_VERSION, options, inputs, templates)
 
 
 # --------------------------------------------------------------------------- the document's records

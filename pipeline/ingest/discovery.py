@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipeline.artifacts import (
+    DateSource,
     Session,
     SourceFile,
 )
@@ -26,6 +27,7 @@ from pipeline.ingest.folders import (
     _utc_warning,
 )
 from pipeline.ingest.names import date_from_name, parse_cloud_stamp, parse_folder_name
+from pipeline.ingest.programme import check_programme
 from pipeline.ingest.zoom_cloud import _cloud_stamps, _ingest_cloud
 from pipeline.ingest.zoom_local import _ingest_local, _is_zoom_local
 
@@ -47,10 +49,15 @@ def discover(path: Path) -> list[Session | RecordingError]:
     if path.is_file():
         if not (_is_media(path) or _is_placeholder(path)):
             raise RecordingError(path, "not an audio or video file")
-        return [_attempt(ingest_file, path)]
-    if not _contains_recordings(path, depth=0):
+        found = [_attempt(ingest_file, path)]
+    elif not _contains_recordings(path, depth=0):
         raise RecordingError(path, NO_RECORDINGS)
-    return _with_unique_ids(sorted(_discover_folder(path, depth=0), key=_sort_key))
+    else:
+        found = _with_unique_ids(sorted(_discover_folder(path, depth=0), key=_sort_key))
+    for entry in found:
+        if isinstance(entry, Session):
+            check_programme(entry)
+    return found
 
 
 def ingest_folder(folder: Path) -> Session:
@@ -102,11 +109,13 @@ def _set_file_date(session: Session, path: Path) -> str:
     found = date_from_name(path.stem)
     if cloud is not None:
         session.date, session.start_time = cloud
+        session.date_source = DateSource.CLOUD
         session.warnings.append(_utc_warning(session.start_time))
     elif found is not None:
         session.date, session.start_time = found.date, found.start_time
     else:
         session.date, session.start_time = _mtime_date(path)
+        session.date_source = DateSource.MTIME
         session.warnings.append(_mtime_warning(path.name))
     if found is None:
         return path.stem

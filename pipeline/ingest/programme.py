@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.artifacts import Session
 from pipeline.errors import VerbaliError
 
 PROGRAMME_NAMES = ("programma.yaml", "programma.yml", "programme.yaml")
@@ -198,3 +199,19 @@ def find_programme(session_folder: Path) -> Path | None:
             if candidate.is_file():
                 return candidate
     return None
+
+
+def programme_warning(error: ProgrammeError) -> str:
+    return f"{error}; the session goes on without the programme (names and themes from the recording only)"
+
+
+def check_programme(session: Session) -> None:
+    """Read the session's programme at ingest, before any expensive work: a malformed one becomes a
+    session warning saying that the session goes on without it."""
+    path = find_programme(Path(session.folder))
+    if path is None:
+        return
+    try:
+        load_programme(path)
+    except ProgrammeError as error:
+        session.warnings.append(programme_warning(error))

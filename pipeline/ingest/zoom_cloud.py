@@ -9,6 +9,7 @@ import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from pipeline.artifacts import (
+    DateSource,
     Session,
     VttCue,
 )
@@ -79,6 +80,7 @@ def _ingest_cloud(folder: Path, stamp: str, dedicated: bool) -> Session:
         topic=_cloud_topic(folder, dedicated),
         date=day,
         start_time=start_time,
+        date_source=DateSource.CLOUD,
         audio=audio.as_posix(),
         files=_source_files(folder, files),
         chat=_read_first_chat(folder, files, warnings),

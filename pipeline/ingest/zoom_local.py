@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from pipeline.artifacts import (
+    DateSource,
     ParticipantTrack,
     Session,
 )
@@ -69,6 +70,7 @@ def _set_local_header(session: Session, folder: Path, audio: Path) -> None:
     header = parse_folder_name(folder.name)
     if header is None:
         session.date, session.start_time = _mtime_date(folder / audio)
+        session.date_source = DateSource.MTIME
         session.warnings.append(_mtime_warning(audio.as_posix(), folder.name))
         return
     session.date, session.start_time = header.date, header.start_time

@@ -18,6 +18,7 @@ from pipeline.artifacts import (
     Transcript,
 )
 from pipeline.ingest.programme import Programme
+from pipeline.tables.evidence import HANDOVERS, OWN, Clue, Evidence, clues
 from pipeline.tables.headings import HeadingTagger
 from pipeline.tables.identity import Identity, IdentityResolver, KnownPeople, SessionClues, person_of_label
 from pipeline.tables.nlp import load_nlp
@@ -45,7 +46,7 @@ def find_tables(
     facilitator = FACILITATOR if single_voice else find_facilitator(turns)
     turns = split_self_reports(turns, facilitator, options)
     drafts, handovers = ReportFinder(turns, facilitator, options).find()
-    drafts = _plausible(_merge_same_table_drafts(drafts), options)
+    drafts = _plausible(_merge_same_table_drafts(drafts, options), options)
     devices = frozenset(str(d).lower() for d in nlp.people.get("device_prefixes", []))
     known = _known_people(transcript, session, programme, devices, options)
     clues = SessionClues(programme, known, _announced_themes(signals), _facilitator_name(turns, facilitator), devices)
@@ -63,24 +64,21 @@ def find_tables(
     )
 
 
-def _merge_same_table_drafts(drafts: list[Draft]) -> list[Draft]:
+def _merge_same_table_drafts(drafts: list[Draft], options: TablesOptions) -> list[Draft]:
     """Two reports in a row that name the same table and no hand-over between: one table, two voices."""
     merged: list[Draft] = []
     for draft in drafts:
         previous = merged[-1] if merged else None
-        if previous and _continues(previous, draft):
+        if previous and _continues(previous, draft, options):
             previous.turns.extend(draft.turns)
             if draft.speaker != previous.speaker:
                 previous.co_speakers.add(draft.speaker)
-                previous.evidence.append(f"second spokesperson ({draft.speaker})")
+                previous.evidence.append(Evidence(Clue.SECOND_SPOKESPERSON, draft.speaker))
             else:
-                previous.evidence.append("report resumed after an interruption")
+                previous.evidence.append(Evidence(Clue.RESUMED))
         else:
             merged.append(draft)
     return merged
-
-
-_OWN_EVIDENCE = ("self-introduction", "names its table", "the facilitator reports for the table")
 
 
 def _plausible(drafts: list[Draft], options: TablesOptions) -> list[Draft]:
@@ -89,14 +87,14 @@ def _plausible(drafts: list[Draft], options: TablesOptions) -> list[Draft]:
     A plain meeting ("do la parola a Marta per il punto due") has hand-overs too, but
     nobody speaks for a table and no hand-over names one.
     """
-    kept = [d for d in drafts if _own_evidence(d) or d.words >= 1.5 * options.min_report_words]
-    return kept if any(_own_evidence(d) or _numbered_handover(d) for d in kept) else []
+    kept = [d for d in drafts if _own_evidence(d, options) or d.words >= 1.5 * options.min_report_words]
+    return kept if any(_own_evidence(d, options) or _numbered_handover(d) for d in kept) else []
 
 
-def _own_evidence(draft: Draft) -> bool:
+def _own_evidence(draft: Draft, options: TablesOptions) -> bool:
     """The presenter says who they are or which table they speak for."""
-    introduced = any(s.intro_name for s in draft.signals[:3])
-    return introduced or any(e in _OWN_EVIDENCE for e in draft.evidence)
+    introduced = any(s.intro_name for s in draft.signals[: options.introduction_sentences])
+    return introduced or bool(clues(draft.evidence) & OWN)
 
 
 def _numbered_handover(draft: Draft) -> bool:
@@ -104,18 +102,16 @@ def _numbered_handover(draft: Draft) -> bool:
     return draft.handover is not None and bool(draft.handover.refs)
 
 
-def _continues(previous: Draft, draft: Draft) -> bool:
+def _continues(previous: Draft, draft: Draft, options: TablesOptions) -> bool:
     """No hand-over to another table in between, and the same voice or the same table named."""
     if draft.handover is not None and draft.handover.specific:
         return False
-    return draft.speaker == previous.speaker or (draft.handover is None and _same_named_table(previous, draft))
+    same_table = draft.handover is None and _same_named_table(previous, draft, options.opening_sentences)
+    return draft.speaker == previous.speaker or same_table
 
 
-def _same_named_table(first: Draft, second: Draft) -> bool:
-    def numbers(draft: Draft) -> set[int]:
-        return {r.number for s in draft.signals[:5] for r in s.table_refs if r.number is not None}
-
-    return bool(numbers(first) & numbers(second))
+def _same_named_table(first: Draft, second: Draft, opening: int) -> bool:
+    return bool(first.opening_numbers(opening) & second.opening_numbers(opening))
 
 
 def _known_people(
@@ -173,7 +169,7 @@ def _table_report(
         start=sentences[0].start,
         end=sentences[-1].end,
         speaker=speaker,
-        evidence=_unique(draft.evidence + identity.evidence),
+        evidence=_unique([str(e) for e in draft.evidence] + identity.evidence),
         sentences=report_sentences,
         confidence=confidence,
         doubtful=confidence < options.doubt_threshold,
@@ -190,15 +186,16 @@ def _table_confidence(
     draft: Draft, identity: Identity, single_voice: bool, programme: Programme | None, options: TablesOptions
 ) -> float:
     """How sure we are that this is table ``identity.number``'s report: support, then doubts."""
-    evidence = " ".join(draft.evidence)
-    support = 0.15 + identity.score
-    support += 0.2 if "hand-over" in evidence else 0.0
-    support += 0.15 if "self-introduction" in evidence or "names its table" in evidence else 0.0
-    doubts = 0.15 if single_voice else 0.0
-    doubts += 0.15 if draft.co_speakers else 0.0
-    doubts += 0.15 if draft.words < 2 * options.min_report_words else 0.0
-    doubts += 0.2 if programme and programme.tables and identity.number not in programme.numbers else 0.0
-    return max(min(support, 0.99) - doubts, 0.05)
+    found, weights = clues(draft.evidence), options.confidence
+    support = weights.base + identity.score
+    support += weights.handover if found & HANDOVERS else 0.0
+    support += weights.says_whose if found & {Clue.SELF_INTRODUCTION, Clue.NAMES_TABLE} else 0.0
+    doubts = weights.single_voice if single_voice else 0.0
+    doubts += weights.co_speakers if draft.co_speakers else 0.0
+    doubts += weights.short if draft.words < 2 * options.min_report_words else 0.0
+    unplanned = programme and programme.tables and identity.number not in programme.numbers
+    doubts += weights.not_in_programme if unplanned else 0.0
+    return max(min(support, weights.ceiling) - doubts, weights.floor)
 
 
 def _flag_duplicates(tables: list[TableReport], options: TablesOptions) -> None:

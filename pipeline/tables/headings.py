@@ -21,24 +21,28 @@ class HeadingTagger:
 
     def __init__(self, options: TablesOptions):
         self.options = options
+        self.model = options.headings
         self.transitions = self._transitions(options.heading_stay)
         self.sticky = self._transitions(options.heading_continue)
-        self.open = self._transitions(0.5)
-        self.initial = [math.log(p) for p in (0.35, 0.1, 0.1, 0.05, 0.4)]
+        self.open = self._transitions(self.model.stay_where_announced)
+        self.initial = [math.log(p) for p in self.model.initial]
 
-    @staticmethod
-    def _transitions(stay: float) -> list[list[float]]:
+    def _transitions(self, stay: float) -> list[list[float]]:
         """Log-probabilities: headings carry over, move on in the guide questions' order, return to altro."""
-        rows = []
+        model, rows = self.model, []
         for i, here in enumerate(STATES):
             row = []
             for j, there in enumerate(STATES):
                 if here == ALTRO:
-                    weight = 0.6 if there == ALTRO else 0.25 if j == 0 else 0.05
+                    weight = model.from_altro[0] if there == ALTRO else model.from_altro[1 if j == 0 else 2]
                 elif i == j:
                     weight = stay
                 else:  # the guide questions' order is only a mild preference: reports go back and forth
-                    weight = (1 - stay) * (0.25 if there == ALTRO else 0.3 if j == i + 1 else 0.225)
+                    if there == ALTRO:
+                        share = model.to_altro
+                    else:
+                        share = model.to_next_question if j == i + 1 else model.to_other_question
+                    weight = (1 - stay) * share
                 row.append(weight)
             rows.append([math.log(w / sum(row)) for w in row])
         return rows
@@ -48,9 +52,11 @@ class HeadingTagger:
         for label, weight in signals.announced.items():
             if label in STATES:
                 scores[STATES.index(label)] += self.options.announcement_weight * weight
-        scores[-1] += 4.0 * signals.meta
-        if words <= 4 and not signals.announced:
-            scores[-1] += 1.0 if signals.labels & {"THANKS", "END_REPORT"} else 0.5
+        model = self.model
+        scores[-1] += model.meta_weight * signals.meta
+        if words <= model.short_words and not signals.announced:
+            closing = signals.labels & {"THANKS", "END_REPORT"}
+            scores[-1] += model.short_closing_weight if closing else model.short_weight
         return scores
 
     def tag(self, emissions: Sequence[list[float]], kinds: Sequence[str]) -> list[tuple[str, float]]:

@@ -114,7 +114,7 @@ class IdentityResolver:
         theme = (plan.theme if plan else None) or self._heard_theme(draft, number)
         if self.programme and self.programme.tables and number not in self.programme.numbers:
             evidence.append("table number not in the programme")
-        score = number_score + (0.15 if name else 0.0)
+        score = number_score + (self.options.identity.name_bonus if name else 0.0)
         return Identity(number, theme, name, organisation, evidence, score)
 
     # spokesperson ----------------------------------------------------------
@@ -152,19 +152,21 @@ class IdentityResolver:
         self._vote_refs(draft, votes, evidence)
         self._vote_programme_name(heard_name, votes, evidence)
         if votes:
+            weights = self.options.identity
             number, weight = votes.most_common(1)[0]
-            rivals = [n for n, w in votes.items() if n != number and w >= 0.8]
+            rivals = [n for n, w in votes.items() if n != number and w >= weights.rival_vote]
             if rivals:
                 evidence.append(f"conflicting table numbers {sorted([number, *rivals])}")
-            return number, min(0.6, 0.3 + 0.3 * weight) - (0.2 if rivals else 0.0)
+            score = min(weights.voted_max, weights.voted_base + weights.per_vote * weight)
+            return number, score - (weights.rival_penalty if rivals else 0.0)
         return self._number_by_order(evidence)
 
     def _vote_refs(self, draft: Draft, votes: Counter[int], evidence: list[str]) -> None:
         sources: list[tuple[str, TableRef, float]] = []
         if draft.handover:
-            sources += [("hand-over", r, 1.0) for r in draft.handover.refs]
+            sources += [("hand-over", r, self.options.identity.handover_vote) for r in draft.handover.refs]
         opening = draft.signals[: self.options.opening_sentences]
-        sources += [("report opening", r, 1.1) for s in opening for r in s.table_refs]
+        sources += [("report opening", r, self.options.identity.opening_vote) for s in opening for r in s.table_refs]
         for where, ref, weight in sources:
             number = self._ref_number(ref)
             if number is not None:
@@ -192,7 +194,7 @@ class IdentityResolver:
             return
         for plan in self.programme.tables:
             if plan.spokesperson and self.known.similar(heard, plan.spokesperson):
-                votes[plan.number] += 0.8
+                votes[plan.number] += self.options.identity.programme_name_vote
                 evidence.append(f"programme: {plan.spokesperson} speaks for table {plan.number}")
 
     def _number_by_order(self, evidence: list[str]) -> tuple[int | None, float]:
@@ -201,10 +203,10 @@ class IdentityResolver:
             later = [n for n in unused if not self.used or n > self.used[-1]]
             if later or unused:
                 evidence.append("number from the programme's order")
-                return (later or unused)[0], 0.2
+                return (later or unused)[0], self.options.identity.programme_order
         evidence.append("number guessed from the order of reports")
         after = self.used[-1] if self.used else 0
-        return next(n for n in range(after + 1, after + 100) if n not in self.used), 0.05
+        return next(n for n in range(after + 1, after + 100) if n not in self.used), self.options.identity.guessed
 
     def _heard_theme(self, draft: Draft, number: int | None) -> str | None:
         refs = (draft.handover.refs if draft.handover else []) + [

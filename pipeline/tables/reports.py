@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from pipeline.tables.evidence import OWN, Clue, Evidence, clues
 from pipeline.tables.options import HEADINGS, UNKNOWN_SPEAKER, TablesOptions
 from pipeline.tables.sentences import Sentence
 from pipeline.tables.signals import Signals, TableRef
@@ -37,7 +38,7 @@ class Draft:
 
     turns: list[Turn]
     handover: Handover | None
-    evidence: list[str]
+    evidence: list[Evidence]
     co_speakers: set[str] = field(default_factory=set)
 
     @property
@@ -55,6 +56,10 @@ class Draft:
     @property
     def words(self) -> int:
         return sum(t.words for t in self.turns)
+
+    def opening_numbers(self, count: int) -> set[int]:
+        """The table numbers named in the first ``count`` sentences."""
+        return {r.number for s in self.signals[:count] for r in s.table_refs if r.number is not None}
 
 
 def find_facilitator(turns: Sequence[Turn]) -> str | None:
@@ -144,7 +149,7 @@ class ReportFinder:
         names_table = self.facilitator is not None and _ends_naming_a_table(turn)
         return turn.has_handover or names_table or bool(following and following.self_report)
 
-    def _start_evidence(self, index: int, pending: Handover | None) -> list[str]:
+    def _start_evidence(self, index: int, pending: Handover | None) -> list[Evidence]:
         turn = self.turns[index]
         opening = turn.opening(self.options.opening_sentences)
         if turn.speaker == self.facilitator and not turn.self_report:
@@ -155,31 +160,32 @@ class ReportFinder:
             return []
         if self.facilitator is not None and pending is None and not self.found_any and not names_table:
             return []  # nobody has handed over yet: still the introduction
-        evidence = []
+        evidence: list[Evidence] = []
         if pending is not None and index - pending.turn <= self.options.handover_reach:
             evidence += self._handover_evidence(turn, pending)
         if turn.self_report:
-            evidence.append("the facilitator reports for the table")
+            evidence.append(Evidence(Clue.FACILITATOR_REPORTS))
         if any(s.speaks_for_table for s in opening):
-            evidence.append("self-introduction")
+            evidence.append(Evidence(Clue.SELF_INTRODUCTION))
         if any(s.table_refs for s in opening[:2]) and not _chimes_in(opening[0]):
-            evidence.append("names its table")
+            evidence.append(Evidence(Clue.NAMES_TABLE))
         if not evidence and self._reads_like_report(turn):
-            evidence.append("introduces themselves" if any(s.intro_name for s in opening) else "report-like turn")
+            introduces = any(s.intro_name for s in opening)
+            evidence.append(Evidence(Clue.INTRODUCES_THEMSELVES if introduces else Clue.REPORT_LIKE))
         return evidence if self._enough_words(index, evidence) else []
 
-    def _handover_evidence(self, turn: Turn, pending: Handover) -> list[str]:
+    def _handover_evidence(self, turn: Turn, pending: Handover) -> list[Evidence]:
         if _asks(turn.opening(1)[0]) and not turn.opening(2)[-1].speaks_for_table:
             return []
         said = "; ".join(r.describes for r in pending.refs) or ", ".join(pending.names) or "la parola"
-        return [f"{pending.speaker}: hand-over ({said})"]
+        clue = Clue.TABLE_HANDOVER if pending.refs else Clue.HANDOVER
+        return [Evidence(clue, said, pending.speaker)]
 
-    def _enough_words(self, index: int, evidence: list[str]) -> bool:
+    def _enough_words(self, index: int, evidence: list[Evidence]) -> bool:
         words = self._speaker_words_ahead(index)
         if not evidence:
             return False
-        own = {"self-introduction", "names its table", "the facilitator reports for the table"}
-        if own & set(evidence) or any("hand-over (tavolo" in e for e in evidence):
+        if clues(evidence) & (OWN | {Clue.TABLE_HANDOVER}):
             return words >= self.options.min_report_words
         return words >= 2 * self.options.min_report_words and self._reads_like_report(self.turns[index], loose=True)
 
@@ -207,7 +213,7 @@ class ReportFinder:
             return True
         return dense and (loose or (self.found_any and turn.words >= 3 * self.options.min_report_words))
 
-    def _extend(self, index: int, pending: Handover | None, evidence: list[str]) -> tuple[Draft, int]:
+    def _extend(self, index: int, pending: Handover | None, evidence: list[Evidence]) -> tuple[Draft, int]:
         draft = Draft([self.turns[index]], pending, evidence)
         last, cursor = index, index + 1
         while cursor < len(self.turns) and not self._ends_report(draft):
@@ -222,7 +228,7 @@ class ReportFinder:
             elif self._is_co_presenter(turn, draft):
                 draft.co_speakers.add(turn.speaker)
                 draft.turns.append(turn)
-                draft.evidence.append(f"second spokesperson ({turn.speaker})")
+                draft.evidence.append(Evidence(Clue.SECOND_SPOKESPERSON, turn.speaker))
                 last = cursor
             else:
                 break
@@ -261,13 +267,13 @@ class ReportFinder:
         if turn.speaker == self.facilitator or asks or turn.words < self.options.interjection_words:
             return False
         opening = turn.opening(self.options.opening_sentences)
-        if _other_table(opening, draft):
+        if _other_table(opening, draft, self.options):
             return False
         return self._invites(draft) or any("ADDITION" in s.labels or s.speaks_for_table for s in opening)
 
     def _starts_other_table(self, turn: Turn, draft: Draft) -> bool:
         opening = turn.opening(2)
-        return any(s.speaks_for_table for s in opening) and _other_table(opening, draft)
+        return any(s.speaks_for_table for s in opening) and _other_table(opening, draft, self.options)
 
 
 def _ends_naming_a_table(turn: Turn) -> bool:
@@ -289,8 +295,8 @@ def _asks(signal: Signals) -> bool:
     return signal.question and "TECH" not in signal.labels
 
 
-def _other_table(opening: Iterable[Signals], draft: Draft) -> bool:
-    mine = {r.number for s in draft.signals[:5] for r in s.table_refs if r.number is not None}
+def _other_table(opening: Iterable[Signals], draft: Draft, options: TablesOptions) -> bool:
+    mine = draft.opening_numbers(options.opening_sentences)
     if draft.handover is not None:
         mine |= {r.number for r in draft.handover.refs if r.number is not None}
     theirs = {r.number for s in opening for r in s.table_refs if r.number is not None}
