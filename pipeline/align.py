@@ -9,6 +9,7 @@ speaker's turn covers part of them.
 from __future__ import annotations
 
 import bisect
+from dataclasses import replace
 
 from pipeline.artifacts import Diarization, Segment, Transcript, Turn, Word
 from pipeline.config import AlignOptions
@@ -17,20 +18,19 @@ SENTENCE_END = (".", "?", "!")
 
 
 def align(transcript: Transcript, diarization: Diarization, options: AlignOptions = AlignOptions()) -> Transcript:
+    """Words to speakers to utterances. Words transcribed from a speaker's own track
+    (their segment already has a speaker) keep it; the others go by the turns."""
     if not diarization.turns:
         return transcript
     index = _TurnIndex(diarization.turns)
-    labelled = [(word, index.speaker_of(word)) for word in transcript.words]
+    labelled = [
+        (word, segment.speaker or index.speaker_of(word)) for segment in transcript.segments for word in segment.words
+    ]
+    labelled.sort(key=lambda pair: pair[0].start)
     segments = [_segment(words, speaker) for words, speaker in _group(labelled, options)]
     for segment in segments:
         segment.overlap = index.others_during(segment.start, segment.end, segment.speaker)
-    return Transcript(
-        language=transcript.language,
-        segments=segments,
-        duration=transcript.duration,
-        model=transcript.model,
-        language_probability=transcript.language_probability,
-    )
+    return replace(transcript, segments=segments)
 
 
 class _TurnIndex:
@@ -66,13 +66,26 @@ class _TurnIndex:
 
 
 def _group(labelled: list[tuple[Word, str]], options: AlignOptions) -> list[tuple[list[Word], str]]:
+    """Each speaker's words into utterances, split where another speaker's word comes
+    between two of theirs; with words from the tracks, overlapping speech stays whole."""
+    starts = [word.start for word, _ in labelled]
+    open_groups: dict[str, tuple[list[Word], str]] = {}
     groups: list[tuple[list[Word], str]] = []
     for word, speaker in labelled:
-        if groups and not _starts_new(groups[-1], word, speaker, options):
-            groups[-1][0].append(word)
-        else:
-            groups.append(([word], speaker))
-    return groups
+        group = open_groups.get(speaker)
+        continues = group and not _starts_new(group, word, speaker, options)
+        if continues and not _interrupted(labelled, starts, group[0][-1], word, speaker):
+            group[0].append(word)
+            continue
+        open_groups[speaker] = ([word], speaker)
+        groups.append(open_groups[speaker])
+    return sorted(groups, key=lambda g: g[0][0].start)
+
+
+def _interrupted(labelled: list[tuple[Word, str]], starts: list[float], last: Word, word: Word, speaker: str) -> bool:
+    """Whether another speaker says a word wholly between ``last`` and ``word``."""
+    low, high = bisect.bisect_left(starts, last.end), bisect.bisect_left(starts, word.start)
+    return any(other != speaker and w.end <= word.start for w, other in labelled[low:high])
 
 
 def _starts_new(group: tuple[list[Word], str], word: Word, speaker: str, options: AlignOptions) -> bool:

@@ -252,6 +252,9 @@ class Transcript:
     duration: float = 0.0
     model: str = ""
     language_probability: float = 1.0
+    source: str = "mix"  # what was transcribed: mix | tracks (each speaker from their own track)
+    source_probe: dict[str, float] = field(default_factory=dict)  # auto's evidence: mean word probability
+    context: list[str] = field(default_factory=list)  # the session's terms given to Whisper's prompt
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -269,6 +272,9 @@ class Transcript:
             "language_probability": _round(self.language_probability),
             "duration": _round(self.duration),
             "model": self.model,
+            "source": self.source,
+            "source_probe": {k: _round(v) for k, v in self.source_probe.items()},
+            "context": list(self.context),
             "segments": [s.to_dict() for s in self.segments],
         }
 
@@ -281,6 +287,9 @@ class Transcript:
             duration=data.get("duration", 0.0),
             model=data.get("model", ""),
             language_probability=data.get("language_probability", 1.0),
+            source=data.get("source", "mix"),
+            source_probe=dict(data.get("source_probe", {})),
+            context=list(data.get("context", [])),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )
 

@@ -66,6 +66,14 @@ def main() -> None:
 @click.option("--language", default="it", show_default=True, help="Spoken language code, or 'auto' to detect.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option(
+    "--context", type=click.Choice(["off", "names", "hotwords", "prompt", "both"]), default="hotwords",
+    show_default=True, help="The session's names, organisations, programme and vocabulary as Whisper's prompt.",
+)  # fmt: skip
+@click.option(
+    "--source", type=click.Choice(["auto", "mix", "tracks"]), default="mix", show_default=True,
+    help="Transcribe the mix, each speaker from their own track, or try both on a minute of speech (auto).",
+)  # fmt: skip
+@click.option(
     "--diarization", type=click.Choice(["auto", "pyannote", "tracks", "none"]), default="auto", show_default=True,
     help="Who spoke when: auto (tracks, or the mix named after them, by their bleed), pyannote, tracks, none.",
 )  # fmt: skip
@@ -137,8 +145,9 @@ def run(paths: tuple[Path, ...], force: bool, settle: float, quiet: bool, verbos
 def _settings(options: dict, quiet: bool) -> Settings:
     language = options["language"]
     transcribe = TranscribeOptions(
-        model=options["model"], language=None if language == "auto" else language, device=options["device"]
-    )
+        model=options["model"], language=None if language == "auto" else language, device=options["device"],
+        context=options["context"], source=options["source"],
+    )  # fmt: skip
     diarize = DiarizeOptions(
         method=options["diarization"], model=options["diarization_model"], device=options["device"],
         speed=options["diarization_speed"],

@@ -29,6 +29,21 @@ class TranscribeOptions:
     vad_filter: bool = True
     batch_size: int = 16  # used by the batched pipeline on a GPU
     cpu_threads: int = 0  # 0: CTranslate2's default
+    # What the session knows (names, organisations, programme, vocabulary) as Whisper's
+    # prompt: off | hotwords | prompt | both (see docs/benchmarks.md for the figures).
+    context: str = "hotwords"
+    context_tokens: int = 96  # hotwords' budget; the text being written shares the 448 positions
+    # mix | tracks (each speaker from their own Zoom track) | auto: where the session has tracks
+    # and the diarization named its speakers after them, transcribe ``probe_seconds`` of their
+    # speech both ways and keep the source Whisper is surer of. The mix is the default: the
+    # probe's lead varied between runs as much as between recordings (docs/benchmarks.md).
+    source: str = "mix"
+    probe_seconds: float = 60.0
+    # Tracks must beat the mix by this much mean word probability: they cost 2-3 x the time,
+    # and on the fixtures smaller leads did not mean fewer errors (docs/benchmarks.md).
+    probe_margin: float = 0.03
+    # Whisper gets at most this many seconds at a time (memory flat in the recording's length).
+    block_seconds: float = 600.0
 
 
 @dataclass(frozen=True)

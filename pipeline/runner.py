@@ -46,7 +46,7 @@ T = TypeVar("T")
 
 AUDIO_FILE = "audio.16k.wav"
 # Bump a stage's version when its code changes what it produces.
-STAGE_VERSIONS = {"audio": 1, "transcription": 1, "diarization": 2, "alignment": 1, "tables": 1, "minutes": 2}
+STAGE_VERSIONS = {"audio": 1, "transcription": 2, "diarization": 2, "alignment": 1, "tables": 1, "minutes": 2}
 
 
 class Engines:
@@ -161,9 +161,12 @@ class _SessionRun:
         fingerprints = self.fingerprints()
 
         decoded = self.stage("audio", fingerprints["audio"], [AUDIO_FILE], self.decode, self.load_audio_info)
-        raw = self.stage("transcription", fingerprints["transcription"], ["asr.json"], self.transcribe, self.load_asr)
+        # Diarization first: transcription may read each speaker's turns from their own track.
         turns = self.stage(
             "diarization", fingerprints["diarization"], ["diarization.json"], self.diarize, self.load_diarization
+        )
+        raw = self.stage(
+            "transcription", fingerprints["transcription"], ["asr.json"], lambda: self.transcribe(turns), self.load_asr
         )
         transcript = self.stage(
             "alignment", fingerprints["alignment"], ["transcript.json"], lambda: self.align(raw, turns),
@@ -197,8 +200,12 @@ class _SessionRun:
     def samples(self) -> np.ndarray:
         return audio.load_samples(self.folder / AUDIO_FILE)
 
-    def transcribe(self) -> Transcript:
-        raw = transcribe.transcribe(self.samples, self.engines.transcriber, self.settings.transcribe, self.hook)
+    def transcribe(self, turns: Diarization) -> Transcript:
+        context = transcribe.session_context(self.session, self.programme)
+        raw = transcribe.transcribe(
+            self.samples, self.engines.transcriber, self.settings.transcribe, self.hook,
+            context=context, session=self.session, diarization=turns,
+        )  # fmt: skip
         write_json(self.folder / "asr.json", raw.to_dict())
         return raw
 
@@ -314,15 +321,18 @@ class _SessionRun:
         tables = settings.tables_options()
         prints: dict[str, str] = {}
         prints["audio"] = digest("audio", STAGE_VERSIONS["audio"], file_stats([session.audio_path]))
-        prints["transcription"] = digest(
-            "transcription", STAGE_VERSIONS["transcription"], prints["audio"], settings.transcribe,
-            _model_identity(manifest, settings.transcribe.model),
-        )  # fmt: skip
         diarize_options = {**settings.diarize.__dict__, "hf_token": None}
         prints["diarization"] = digest(
             "diarization", STAGE_VERSIONS["diarization"], prints["audio"], diarize_options,
             _model_identity(manifest, settings.diarize.model),
             file_stats([session.path_of(t.path) for t in session.tracks]), session.vtt,
+        )  # fmt: skip
+        from_tracks = settings.transcribe.source != "mix" and len(session.tracks) >= 2
+        prints["transcription"] = digest(
+            "transcription", STAGE_VERSIONS["transcription"], prints["audio"], settings.transcribe,
+            _model_identity(manifest, settings.transcribe.model), session.participants, session.chat,
+            file_stats([self.programme_path] if self.programme_path else []),
+            prints["diarization"] if from_tracks else None,
         )  # fmt: skip
         prints["alignment"] = digest(
             "alignment", STAGE_VERSIONS["alignment"], prints["transcription"], prints["diarization"], settings.align

@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -54,17 +55,19 @@ PACKAGES = ("faster-whisper", "ctranslate2", "pyannote-audio", "torch", "numpy",
 AUDIO = "audio (decode+load)"
 STARTUP = "startup (Settings)"
 TABLES = "tables (spaCy)"
+DOCUMENTS = "documents (verbale)"
 STAGE_ORDER = (
     STARTUP,
     "ingest",
     AUDIO,
+    "load diarization model",
+    "diarization",
     "load ASR model",
     "language check",
     "transcription",
-    "load diarization model",
-    "diarization",
     "alignment",
     TABLES,
+    DOCUMENTS,
     "writing artifacts",
 )
 PAIRS = {False: ("verbali", "baseline"), True: ("verbali-audio", "pydub-audio")}
@@ -170,8 +173,9 @@ def verbali_worker(spec: dict[str, Any], meter: Meter) -> dict[str, Any]:
         run.folder.mkdir(parents=True)
         with meter.stage(AUDIO):
             samples = _verbali_samples(session.audio_path, run.folder / runner.AUDIO_FILE)
+        _verbali_diarization(meter, run, engines, samples)
         _verbali_asr(meter, run, engines, samples)
-        _verbali_rest(meter, run, engines, samples)
+        _verbali_rest(meter, run)
         return run.summary()
 
 
@@ -184,10 +188,21 @@ class _Run:
     folder: Path
     artifacts: dict[str, Any] = field(default_factory=dict)
 
+    @cached_property
+    def programme(self) -> Any:
+        from pipeline.ingest.programme import find_programme, load_programme
+
+        folder = Path(self.session.folder)
+        found = find_programme(folder.parent if folder.is_file() else folder)
+        return load_programme(found) if found else None
+
     def summary(self) -> dict[str, Any]:
         raw, turns = self.artifacts["asr"], self.artifacts["diarization"]
         words = sum(len(s.words) for s in raw.segments)
-        return {"method": turns.method, "words": words, "speakers": len(turns.speakers)}
+        return {
+            "method": turns.method, "source": raw.source, "probe": raw.source_probe, "words": words,
+            "speakers": len(turns.speakers),
+        }  # fmt: skip
 
 
 def _settings(spec: dict[str, Any], outputs: Path) -> Any:
@@ -208,9 +223,23 @@ def _verbali_samples(source: Path, target: Path) -> Any:
     return audio.load_samples(Path(decoded.path))
 
 
+def _verbali_diarization(meter: Meter, run: _Run, engines: Any, samples: Any) -> None:
+    """Diarization comes first, as in the runner: transcription may use the speakers' own tracks."""
+    import numpy as np
+
+    from pipeline import diarize
+
+    options = run.settings.diarize
+    method = diarize.choose_method(run.session, options)
+    with meter.stage("load diarization model"):
+        diarizer = engines.diarizer(method, run.session)
+    with meter.stage("diarization"):
+        audio = samples if method in ("pyannote", "auto") else np.zeros(0, dtype=np.float32)  # as the runner does
+        run.artifacts["diarization"] = diarize.diarize(audio, run.session, diarizer, options, models=engines)
+
+
 def _verbali_asr(meter: Meter, run: _Run, engines: Any, samples: Any) -> None:
     from pipeline import transcribe
-    from pipeline.progress import null_hook
 
     options = run.settings.transcribe
     with meter.stage("load ASR model"):
@@ -218,40 +247,50 @@ def _verbali_asr(meter: Meter, run: _Run, engines: Any, samples: Any) -> None:
     with meter.stage("language check"):
         transcribe.check_language(transcriber, samples, options.language)
     with meter.stage("transcription"):
-        run.artifacts["asr"] = transcriber.transcribe(samples, options, null_hook)
+        context = transcribe.session_context(run.session, run.programme)
+        run.artifacts["asr"] = transcribe.transcribe_session(
+            samples,
+            transcriber,
+            options,
+            context=context,
+            session=run.session,
+            diarization=run.artifacts["diarization"],
+        )
 
 
-def _verbali_rest(meter: Meter, run: _Run, engines: Any, samples: Any) -> None:
-    import numpy as np
+def _verbali_rest(meter: Meter, run: _Run) -> None:
+    from pipeline import align
 
-    from pipeline import align, diarize
-
-    options = run.settings.diarize
-    method = diarize.choose_method(run.session, options)
-    with meter.stage("load diarization model"):
-        diarizer = engines.diarizer(method, run.session)
-    with meter.stage("diarization"):
-        audio = samples if method == "pyannote" else np.zeros(0, dtype=np.float32)  # as the runner does
-        run.artifacts["diarization"] = diarize.diarize(audio, run.session, diarizer, options)
     with meter.stage("alignment"):
         run.artifacts["transcript"] = align.align(
             run.artifacts["asr"], run.artifacts["diarization"], run.settings.align
         )
     with meter.stage(TABLES):
         run.artifacts["tables"] = _find_tables(run)
+    with meter.stage(DOCUMENTS):
+        run.artifacts["minutes"] = _documents(run)
     with meter.stage("writing artifacts"):
         _write_artifacts(run)
 
 
+def _documents(run: _Run) -> Any:
+    """The verbale in every default format, as the runner's minutes stage writes it."""
+    from pipeline.documents import build_minutes, render_minutes
+
+    options = run.settings.render_options()
+    minutes = build_minutes(
+        run.session, run.artifacts["transcript"], run.artifacts["tables"], run.programme,
+        run.artifacts["transcript"].duration, options,
+    )  # fmt: skip
+    render_minutes(minutes, run.folder, options)
+    return minutes
+
+
 def _find_tables(run: _Run) -> Any:
-    from pipeline.ingest.programme import find_programme, load_programme
     from pipeline.tables import find_tables
 
-    folder = Path(run.session.folder)
-    found = find_programme(folder.parent if folder.is_file() else folder)
-    programme = load_programme(found) if found else None
     return find_tables(
-        run.artifacts["transcript"], session=run.session, programme=programme, options=run.settings.tables_options()
+        run.artifacts["transcript"], session=run.session, programme=run.programme, options=run.settings.tables_options()
     )
 
 

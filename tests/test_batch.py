@@ -38,7 +38,10 @@ class FakeTranscriber:
     def language_probabilities(self, samples):
         return {}
 
-    def transcribe(self, samples, options, hook):
+    def count_tokens(self, text):
+        return len(text.split())
+
+    def transcribe(self, samples, options, hook, prompt=None):
         duration = len(samples) / 16000
         hook("transcription", total=duration, completed=0)
         if self.failing:

@@ -17,7 +17,7 @@ from tests.conftest import ITALIAN_CLIPS, MODELS, ROOT
 
 pytestmark = pytest.mark.models
 SAMPLE = next((ROOT / "recordings").glob("2021-11-22*/audio_only.m4a"))
-STAGES = ["audio", "transcription", "diarization", "alignment", "tables", "minutes"]
+STAGES = ["audio", "diarization", "transcription", "alignment", "tables", "minutes"]
 
 
 def verbali(*args: str, out: Path) -> subprocess.Popen:

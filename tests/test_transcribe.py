@@ -1,6 +1,8 @@
 """Real Whisper base (int8, CPU) on real recordings."""
 
+import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import jiwer
@@ -8,7 +10,7 @@ import numpy as np
 import pytest
 
 from pipeline.audio import decode, load_samples
-from pipeline.transcribe import WrongLanguage, transcribe
+from pipeline.transcribe import WrongLanguage, session_context, transcribe
 from tests.conftest import ITALIAN_CLIPS
 
 pytestmark = pytest.mark.models
@@ -25,7 +27,8 @@ def italian_results(engines, settings, tmp_path_factory):
     results = {}
     for clip in CLIPS:
         info = decode(ITALIAN_CLIPS / f"{clip}.wav", folder / f"{clip}.wav")
-        results[clip] = transcribe(load_samples(Path(info.path)), engines.transcriber, settings.transcribe)
+        samples = load_samples(Path(info.path))  # a plain file: no session, the vocabulary alone
+        results[clip] = transcribe(samples, engines.transcriber, settings.transcribe, context=session_context(None))
     return results
 
 
@@ -56,3 +59,43 @@ def test_silence_gives_an_empty_transcript(engines, settings):
 def test_recording_in_another_language_is_refused_with_a_clear_message(engines, settings, ami_samples):
     with pytest.raises(WrongLanguage, match=r"in English \(probability 0\.\d\d\), not Italian: .*--language en"):
         transcribe(ami_samples, engines.transcriber, settings.transcribe)
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "recordings"
+
+
+@pytest.fixture(scope="module")
+def plenary_opening(tmp_path_factory):
+    """The first 40 s of the sample plenary's mix, its session and its reference words."""
+    from pipeline.ingest import discover
+    from pipeline.ingest.programme import load_programme
+
+    session = next(iter(discover(SAMPLE)))
+    info = decode(session.audio_path, tmp_path_factory.mktemp("opening") / "mix.wav")
+    samples = load_samples(Path(info.path))[: 40 * 16000]
+    labels = json.loads((SAMPLE.parent / "scripts" / "sample_plenary.labels.json").read_text())
+    reference = " ".join(u["text"] for u in labels["utterances"] if u["end"] <= 40.0)
+    return samples, session_context(session, load_programme(SAMPLE / "programma.yaml")), reference
+
+
+NAMES = ["Elena Rinaldi", "Marco Bellini", "Consorzio Sociale Pavese", "Il Ponte", "Elena", "Anna Moretti"]
+
+
+def _names_right(text: str) -> int:
+    return sum(_normalise(text).count(_normalise(name)) > 0 for name in NAMES)
+
+
+def test_session_context_spells_the_participants_names(engines, settings, plenary_opening):
+    samples, context, reference = plenary_opening
+    plain = transcribe(samples, engines.transcriber, replace(settings.transcribe, context="off"), context=context)
+    hinted = transcribe(samples, engines.transcriber, settings.transcribe, context=context)
+    assert plain.context == [] and "Elena Rinaldi" in hinted.context
+    assert _names_right(hinted.text) >= _names_right(plain.text) + 1, (plain.text, hinted.text)
+    plain_wer = jiwer.wer(_normalise(reference), _normalise(plain.text))
+    hinted_wer = jiwer.wer(_normalise(reference), _normalise(hinted.text))
+    assert hinted_wer <= plain_wer + 0.05, (plain_wer, hinted_wer)
+
+
+def test_a_plain_recording_gets_no_prompt(italian_results):
+    # the vocabulary alone made these clips worse (docs/benchmarks.md): without a session, no prompt
+    assert all(t.context == [] and t.source == "mix" for t in italian_results.values())
