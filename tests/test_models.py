@@ -67,3 +67,15 @@ def test_pyannote_folder_is_a_plain_pyannote_pipeline_checkpoint():
     assert "AgglomerativeClustering" in config and "$model/embedding" in config
     manifest = json.loads(models.PACKAGED_MANIFEST.read_text())
     assert {m["name"] for m in manifest["models"]} >= {"whisper-base", "pyannote-campplus"}
+
+
+def test_an_intact_pyannote_model_gets_this_version_settings(tmp_path):
+    from pipeline.engines.pyannote_local import CONFIG_YAML
+
+    folder = tmp_path / "models"
+    shutil.copytree(MODELS / "pyannote-campplus", folder / "pyannote-campplus")
+    config = folder / "pyannote-campplus" / "config.yaml"
+    config.write_text(CONFIG_YAML.replace("0.1", "0.25"), encoding="utf-8")  # as an older installer wrote it
+    spec = models.load_manifest(folder)["pyannote-campplus"]
+    models.install(folder, spec)  # weights intact: nothing downloaded
+    assert config.read_text(encoding="utf-8") == CONFIG_YAML
