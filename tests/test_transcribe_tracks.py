@@ -65,13 +65,14 @@ def test_a_speakers_regions_are_batched_up_to_a_block():
 
 
 @pytest.fixture(scope="module")
-def ami_session_and_turns(settings):
+def ami_session_and_turns(settings, engines):
     from pipeline.diarize import TrackDiarizer, diarize
     from pipeline.ingest import discover
     from tests.conftest import AMI_FOLDER
 
     session = next(iter(discover(AMI_FOLDER)))
-    return session, diarize(np.zeros(0, dtype=np.float32), session, TrackDiarizer(session), settings.diarize)
+    tracks = TrackDiarizer(session, engines.speech)
+    return session, diarize(np.zeros(0, dtype=np.float32), session, tracks, settings.diarize)
 
 
 def _cp_errors(reference: dict[str, str], segments) -> float:
