@@ -14,13 +14,14 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 
 from pipeline.artifacts import Attendee, Session, Transcript
 from pipeline.ingest.display_names import read_display_name
 from pipeline.ingest.participants import fold, split_organisation
 from pipeline.ingest.programme import Programme
 from pipeline.tables import Tables, person_of_label
+from pipeline.tables.identity import KnownPeople
 
 NAME_MATCH = 85.0  # rapidfuzz token_set_ratio on folded names ("Maria Grazia Rossetti" ~ "Mariagrazia Rosetti")
 
@@ -157,13 +158,13 @@ def _natural_order(name: str) -> str:
 def _best(name: str, candidates: Sequence[str]) -> int | None:
     if not name or not candidates:
         return None
-    found = process.extractOne(fold(name), [fold(c) for c in candidates], scorer=_similarity, score_cutoff=NAME_MATCH)
+    folded = [fold(c) for c in candidates]
+    found = process.extractOne(fold(name), folded, scorer=_similarity, score_cutoff=NAME_MATCH)
     return found[2] if found else None
 
 
 def _similarity(one: str, other: str, **_: object) -> float:
-    """Token-set similarity, or whole-string when speech recognition joined words ("Mariagrazia")."""
-    return max(fuzz.token_set_ratio(one, other), fuzz.ratio(one.replace(" ", ""), other.replace(" ", "")))
+    return KnownPeople.similarity(one, other)  # the tables stage's measure: "Mariagrazia" ~ "Maria Grazia"
 
 
 def _matches(name: str, names: Iterable[str]) -> bool:

@@ -28,7 +28,7 @@ from pipeline.ingest.folders import (
 from pipeline.ingest.local_time import DEFAULT_TIMEZONE, localise, time_zone
 from pipeline.ingest.names import date_from_name, parse_cloud_stamp, parse_folder_name
 from pipeline.ingest.participants import attach_attendance
-from pipeline.ingest.programme import ProgrammeError, check_programme, find_programme, load_programme
+from pipeline.ingest.programme import check_programme
 from pipeline.ingest.zoom_cloud import _cloud_stamps, _ingest_cloud
 from pipeline.ingest.zoom_local import _ingest_local, _is_zoom_local
 
@@ -71,22 +71,9 @@ def discover(
 def _complete(session: Session, default_zone: str, participants: Path | None) -> None:
     """The programme checked, local times and the attendance register: what a session needs beyond its
     own files, read before any expensive work."""
-    check_programme(session)
-    localise(session, _programme_zone(session) or default_zone)
+    programme = check_programme(session)
+    localise(session, (programme.timezone if programme else None) or default_zone)
     attach_attendance(session, participants)
-
-
-def _programme_zone(session: Session) -> str | None:
-    found = find_programme(Path(session.folder))
-    if found is None:
-        return None
-    try:
-        zone = load_programme(found).timezone
-    except ProgrammeError:
-        return None  # reported where the programme is read
-    if zone is not None:
-        time_zone(zone)
-    return zone
 
 
 def ingest_folder(folder: Path) -> Session:

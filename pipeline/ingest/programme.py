@@ -301,13 +301,14 @@ def programme_warning(error: ProgrammeError) -> str:
     return f"{error}; the session goes on without the programme (names and themes from the recording only)"
 
 
-def check_programme(session: Session) -> None:
+def check_programme(session: Session) -> Programme | None:
     """Read the session's programme at ingest, before any expensive work: a malformed one becomes a
-    session warning saying that the session goes on without it."""
+    session warning saying that the session goes on without it (and None)."""
     path = find_programme(Path(session.folder))
     if path is None:
-        return
+        return None
     try:
-        load_programme(path)
+        return load_programme(path)
     except ProgrammeError as error:
         session.warnings.append(programme_warning(error))
+        return None
