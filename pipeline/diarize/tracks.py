@@ -3,8 +3,9 @@
 Each track's speech is found by a speech model (``speech.SpeechDetector``). A voice
 is often heard on several tracks (headsets in one room, a laptop microphone near a
 loudspeaker): where several tracks hear speech at once, it belongs to the track that
-hears it loudest (levels averaged over a second); another track keeps it too only
-if it is within ``track_overlap_db`` of that (two people talking at once). How much
+hears it loudest in the voice band (levels averaged over a second); another track
+keeps it too only if it is within ``track_overlap_db`` of that (two people talking
+at once). How much
 quieter the bleed is than the voice, and how much of the detected speech was bleed,
 is the recording's bleed measure, which ``auto`` uses to trust the tracks or not.
 """
@@ -76,7 +77,9 @@ def _same_length(signals: list[TrackSignals]) -> list[TrackSignals]:
 
 
 def _moving_average(values: np.ndarray, width: int) -> np.ndarray:
-    return np.convolve(values, np.ones(width) / width, mode="same")
+    """Centred mean; the ends repeat the first and last values (zeros would read as 0 dBFS, loud)."""
+    padded = np.pad(values, (width // 2, width - 1 - width // 2), mode="edge")
+    return np.convolve(padded, np.ones(width) / width, mode="valid")
 
 
 def bleed_report(
