@@ -50,7 +50,7 @@ def test_tracks_der_and_names_on_the_real_zoom_folder(engines):
     result = TrackDiarizer(session, engines.speech).diarize(None, DiarizeOptions(), lambda *a, **k: None)
     assert {"Anna Ferri", "Bianca Galli", "Dario Conte"} <= set(result.speakers)
     der = DiarizationErrorRate(collar=COLLAR)(_ami_reference(), result.to_annotation())
-    assert der <= 0.22, f"DER ±0.25 s {der:.4f} (measured 0.151 on 2026-11-23)"
+    assert der <= 0.11, f"DER ±0.25 s {der:.4f} (measured 0.072 on 2026-11-23; 0.151 before the voice band)"
     report = result.bleed
     assert report.attenuation_db > 15 and 0.3 < report.bleed_share < 0.8  # headsets: bleed far below the voices
     assert [t.name for t in report.tracks] == [t.name for t in session.tracks]
@@ -70,6 +70,25 @@ def test_bleed_decisions_beat_speech_detection_alone(engines):
         metric(_ami_reference(), everywhere.to_annotation()),
     )
     assert decided < undecided - 0.3, (decided, undecided)
+
+
+@pytest.mark.models
+def test_voice_band_keeps_headset_noise_from_winning_the_loudest_track(engines):
+    """On AMI, Carlo Moretti's headset carries breathing and handling bursts as loud as the others'
+    voices, mostly below 300 Hz: measured over the whole band they took others' speech from them."""
+    from pipeline.diarize.speech import TrackSignals, frame_levels, track_signals
+    from pipeline.diarize.tracks import _track_samples, diarize_signals
+
+    session = ingest_folder(AMI_FOLDER)
+    banded = [track_signals(t.name, _track_samples(session.path_of(t.path)), engines.speech) for t in session.tracks]
+    whole = [
+        TrackSignals(s.name, s.speech, frame_levels(_track_samples(session.path_of(t.path)), s.frames))
+        for s, t in zip(banded, session.tracks, strict=True)
+    ]
+    metric = DiarizationErrorRate(collar=COLLAR)
+    voice_band = metric(_ami_reference(), diarize_signals(banded, DiarizeOptions()).to_annotation())
+    whole_band = metric(_ami_reference(), diarize_signals(whole, DiarizeOptions()).to_annotation())
+    assert voice_band < whole_band - 0.04, (voice_band, whole_band)  # measured 0.072 against 0.129
 
 
 def test_vtt_speakers_name_anonymous_labels_one_to_one():
@@ -105,7 +124,8 @@ def test_auto_on_the_ami_folder_records_its_measure_and_choice(engines, settings
     assert Diarization.from_dict(result.to_dict()) == result
     assert set(result.speakers) >= {"Anna Ferri", "Bianca Galli", "Dario Conte"}
     der = DiarizationErrorRate(collar=COLLAR)(_ami_reference(), result.to_annotation())
-    assert der <= 0.22, f"DER ±0.25 s {der:.4f} (measured 0.151 on 2026-11-23: tracks)"
+    assert result.bleed.choice == "tracks"  # headsets: bleed about 22 dB below the voices
+    assert der <= 0.11, f"DER ±0.25 s {der:.4f} (measured 0.072 on 2026-11-23: tracks)"
 
 
 @pytest.mark.models
