@@ -50,7 +50,7 @@ def test_tracks_der_and_names_on_the_real_zoom_folder(engines):
     result = TrackDiarizer(session, engines.speech).diarize(None, DiarizeOptions(), lambda *a, **k: None)
     assert {"Anna Ferri", "Bianca Galli", "Dario Conte"} <= set(result.speakers)
     der = DiarizationErrorRate(collar=COLLAR)(_ami_reference(), result.to_annotation())
-    assert der <= 0.11, f"DER ±0.25 s {der:.4f} (measured 0.072 on 2026-11-23; 0.151 before the voice band)"
+    assert der <= 0.11, f"DER ±0.25 s {der:.4f} (measured 0.063 on 2026-11-23; 0.151 before the voice band)"
     report = result.bleed
     assert report.attenuation_db > 15 and 0.3 < report.bleed_share < 0.8  # headsets: bleed far below the voices
     assert [t.name for t in report.tracks] == [t.name for t in session.tracks]
@@ -88,7 +88,7 @@ def test_voice_band_keeps_headset_noise_from_winning_the_loudest_track(engines):
     metric = DiarizationErrorRate(collar=COLLAR)
     voice_band = metric(_ami_reference(), diarize_signals(banded, DiarizeOptions()).to_annotation())
     whole_band = metric(_ami_reference(), diarize_signals(whole, DiarizeOptions()).to_annotation())
-    assert voice_band < whole_band - 0.04, (voice_band, whole_band)  # measured 0.072 against 0.129
+    assert voice_band < whole_band - 0.04, (voice_band, whole_band)  # measured 0.063 against 0.169
 
 
 def test_vtt_speakers_name_anonymous_labels_one_to_one():
@@ -125,7 +125,7 @@ def test_auto_on_the_ami_folder_records_its_measure_and_choice(engines, settings
     assert set(result.speakers) >= {"Anna Ferri", "Bianca Galli", "Dario Conte"}
     der = DiarizationErrorRate(collar=COLLAR)(_ami_reference(), result.to_annotation())
     assert result.bleed.choice == "tracks"  # headsets: bleed about 22 dB below the voices
-    assert der <= 0.11, f"DER ±0.25 s {der:.4f} (measured 0.072 on 2026-11-23: tracks)"
+    assert der <= 0.11, f"DER ±0.25 s {der:.4f} (measured 0.063 on 2026-11-23: tracks)"
 
 
 @pytest.mark.models
@@ -179,3 +179,27 @@ def test_bleed_measure_and_auto_choice_on_tracks_with_known_bleed(engines, bleed
     if choice == "tracks":
         der = DiarizationErrorRate(collar=COLLAR)(reference, result.to_annotation())
         assert der <= 0.15, f"DER ±0.25 s {der:.4f}"
+
+
+@pytest.mark.models
+def test_breathing_on_a_headset_is_not_taken_for_its_owner_speaking(engines):
+    """Two readers on headsets (bleed 22 dB down); while the second reads, the first one's track
+    also carries a real breathing burst from AMI's Carlo Moretti (12.6-15 s, where he says nothing)."""
+    from pipeline.diarize.auto import choose
+    from pipeline.diarize.speech import track_signals
+    from pipeline.diarize.tracks import _track_samples, diarize_signals
+    from tests.conftest import ITALIAN_CLIPS
+
+    tracks, reference = _two_speaker_tracks(-22.0)
+    session = ingest_folder(AMI_FOLDER)
+    carlo = next(t for t in session.tracks if t.name == "Carlo Moretti")
+    burst = _track_samples(session.path_of(carlo.path))[int(12.6 * 16000) : 15 * 16000]
+    second_starts = len(load_samples(ITALIAN_CLIPS / "leopard_test_it.wav")) - 16000
+    first = tracks[0][1].copy()
+    at = second_starts + 16000
+    first[at : at + len(burst)] += burst[: len(first) - at]
+    tracks = [(tracks[0][0], first), tracks[1]]
+    result = diarize_signals([track_signals(name, x, engines.speech) for name, x in tracks], DiarizeOptions())
+    assert choose(result.bleed, DiarizeOptions())[0] == "tracks"
+    der = DiarizationErrorRate(collar=COLLAR)(reference, result.to_annotation())
+    assert der <= 0.15, f"DER ±0.25 s {der:.4f} (measured 0.119 on 2026-11-23; levels over the whole band: 0.172)"
