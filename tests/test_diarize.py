@@ -91,6 +91,33 @@ def test_voice_band_keeps_headset_noise_from_winning_the_loudest_track(engines):
     assert voice_band < whole_band - 0.04, (voice_band, whole_band)  # measured 0.063 against 0.169
 
 
+def test_talking_over_a_louder_voice_is_kept_and_its_bleed_is_not():
+    """Levels in the voice band, frame by frame: Anna talks for 10 s on a -20 dBFS headset that
+    Bruno's track hears 25 dB down; from 4 to 6 s Bruno talks too, at -35 dBFS, quieter than
+    Anna on hers but 10 dB above her bleed on his (and his noise floor is -60)."""
+    import numpy as np
+
+    from pipeline.diarize.speech import TrackSignals
+    from pipeline.diarize.tracks import diarize_signals
+
+    frames = 600  # 12 s
+    anna_speaks, bruno_speaks = slice(0, 500), slice(200, 300)
+    anna, bruno = np.full(frames, -70.0), np.full(frames, -60.0)
+    anna[anna_speaks], bruno[anna_speaks] = -20.0, -45.0
+    bruno[bruno_speaks] = -35.0
+    speech = np.zeros(frames)
+    speech[anna_speaks] = 1.0  # the speech model hears speech on both tracks (bleed is speech too)
+    signals = [TrackSignals("Anna", speech, anna), TrackSignals("Bruno", speech.copy(), bruno)]
+
+    def turns(options: DiarizeOptions) -> list[tuple[float, float, str]]:
+        return [(t.start, t.end, t.speaker) for t in diarize_signals(signals, options).turns]
+
+    kept = turns(DiarizeOptions(track_own_voice_db=6.0))
+    assert [speaker for *_, speaker in kept] == ["Anna", "Bruno"] and kept[0][:2] == (0.0, 10.0)
+    assert kept[1][:2] == pytest.approx((4.0, 6.0), abs=0.25)  # levels are averaged over 1 s
+    assert turns(DiarizeOptions(track_own_voice_db=15.0)) == [(0.0, 10.0, "Anna")]  # 10 dB is not enough
+
+
 def test_vtt_speakers_name_anonymous_labels_one_to_one():
     diarization = Diarization(
         [Turn(0, 10, "SPEAKER_00"), Turn(10, 20, "SPEAKER_01"), Turn(20, 30, "SPEAKER_00"), Turn(30, 31, "SPEAKER_02")],
