@@ -56,12 +56,16 @@ class DiarizeOptions:
     min_speakers: int | None = None
     max_speakers: int | None = None
     hf_token: str | None = None  # only for gated hub pipelines
-    # Per-participant tracks (pipeline/diarize/tracks.py; chosen on the diarisation
-    # benchmark's sets, docs/benchmarks.md): speech where the speech model's
-    # probability reaches ``track_speech_threshold``; speech heard on several tracks
-    # is the loudest track's, and also another's within ``track_overlap_db`` of it.
+    # Per-participant tracks (pipeline/diarize/tracks.py; chosen on the pool of the
+    # diarisation benchmark's recordings with tracks, docs/benchmarks.md): speech where
+    # the speech model's probability reaches ``track_speech_threshold``; speech heard on
+    # several tracks is the track's that is loudest in the voice band, and also another's
+    # within ``track_overlap_db`` of it (0: the loudest only; 1.5 and 3 dB kept more bleed
+    # as overlapped speech and did worse on the pool), or ``track_own_voice_db`` above
+    # what that track hears of the others (overlapped speech; 12 dB did best of 12-25).
     track_speech_threshold: float = 0.5
-    track_overlap_db: float = 3.0
+    track_overlap_db: float = 0.0
+    track_own_voice_db: float = 12.0
     track_min_turn: float = 0.2  # seconds
     track_fill_gap: float = 0.3  # seconds
     # auto: tracks unless their bleed is within this many dB of the voice on its own track

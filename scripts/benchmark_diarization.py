@@ -13,12 +13,18 @@ Sets:
 - ``plenary``: the synthetic Italian sample plenary in recordings/ (6 tracks;
   reference ``scripts/sample_plenary.rttm``, written by make_sample_plenary.py from
   the timeline it lays the lines on).
-- ``remix-a-*``, ``remix-b-*``: generated here, in ``--cache``: real single-speaker
+- ``remix-a-*`` .. ``remix-d-*``: generated here, in ``--cache``: real single-speaker
   recordings (AMI headset cuts where the AMI reference has one speaker, pyannote
   sample cuts, the Italian read-speech clips) laid on a timeline with pauses and
-  overlaps; the mix is their sum; each participant's track is their own voice plus
-  the others' as bleed (delayed, low-passed, attenuated): ``headsets`` 18-26 dB
-  below, ``room`` (people sharing a room) 3-8 dB below.
+  overlaps (3 to 6 speakers, seeds 1-4); the mix is their sum; each participant's
+  track is their own voice plus the others' as bleed (delayed, low-passed,
+  attenuated): ``headsets`` 18-26 dB below, ``room`` (people sharing a room) 3-8 dB
+  below, ``noisy`` headsets with real breathing and handling bursts (from the AMI
+  headset of the participant who hardly speaks) on a third of the tracks and in the
+  mix, ``gains`` headsets with each track scaled by -12..+6 dB.
+
+The figures a default is chosen on are the pooled ones (all recordings with tracks),
+never one recording's.
 
 Run it niced on a shared machine: ``nice -n 10 python scripts/benchmark_diarization.py``.
 """
@@ -153,8 +159,45 @@ def bleed_copy(x: np.ndarray, gain_db: float, delay_ms: float) -> np.ndarray:
     return (10 ** (gain_db / 20) * lfilter(b, a, delayed)).astype(np.float32)
 
 
+def breath_noise() -> list[np.ndarray]:
+    """Real non-speech sound from a headset: the bursts (breathing, handling) on the AMI track
+    of the participant who hardly speaks, where the reference gives him no speech."""
+    carlo = load(next((AMI_FOLDER / "Audio Record").glob("audioCarloMoretti*.m4a")))
+    turns = [line.split() for line in (AMI / "reference" / "reference.rttm").read_text().splitlines()]
+    his = [(float(f[3]) - 0.3, float(f[3]) + float(f[4]) + 0.3) for f in turns if f[7] == "Carlo_Moretti"]
+    hop = SR // 50
+    level = 10 * np.log10(np.mean(carlo[: len(carlo) // hop * hop].reshape(-1, hop) ** 2, axis=1) + 1e-10)
+    loud = np.convolve(level, np.ones(25) / 25, mode="same") > -38
+    bursts = []
+    for start, end in _runs(loud):
+        a, b = start / 50 - 0.2, end / 50 + 0.2
+        if b - a >= 0.5 and not any(s < b and e > a for s, e in his):
+            bursts.append(carlo[int(max(a, 0) * SR) : int(b * SR)])
+    return bursts
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+# variant: (bleed dB range, bleed delay ms range, breath noise on some headsets, unequal track gains)
+VARIANTS = {
+    "headsets": ((-26, -18), (8, 30), False, False),
+    "room": ((-8, -3), (2, 12), False, False),
+    "noisy": ((-26, -18), (8, 30), True, False),
+    "gains": ((-26, -18), (8, 30), False, True),
+}
+
+
 def build_remix(cache: Path, name: str, speakers: list[str], seed: int, seconds: float) -> dict[str, Path]:
-    """One generated recording, with headset-like and room-like tracks: {variant: Zoom folder}."""
+    """One generated recording in several variants of tracks: {variant: Zoom folder}.
+
+    ``headsets``: each track hears the others 18-26 dB down; ``room``: 3-8 dB down (people
+    sharing a room); ``noisy``: headsets, and a third of the tracks (at least one) also carry
+    real breathing and handling bursts every 2-6 s, in the mix too; ``gains``: headsets, each
+    track (voice, bleed and noise floor) scaled by -12..+6 dB, as microphones set differently.
+    """
     material = voices(cache)
     rng = np.random.default_rng(seed)
     placed = timeline({s: material[s] for s in speakers}, seconds, rng)
@@ -169,21 +212,30 @@ def build_remix(cache: Path, name: str, speakers: list[str], seed: int, seconds:
     )
     noise = lambda db: (10 ** (db / 20) * rng.standard_normal(length)).astype(np.float32)  # noqa: E731
     mix = sum(own.values()) + noise(-66)
+    bursts = breath_noise()
     folders = {}
-    for variant, (low, high), (delay_low, delay_high) in (
-        ("headsets", (-26, -18), (8, 30)),
-        ("room", (-8, -3), (2, 12)),
-    ):
+    for variant, ((low, high), (delay_low, delay_high), noisy, gains) in VARIANTS.items():
         folder = cache / f"2026-11-23 10.00.00 {name} {variant} 8120000000{seed}"
         records = folder / "Audio Record"
         records.mkdir(parents=True, exist_ok=True)
+        breathing = {s: np.zeros(length, dtype=np.float32) for s in speakers}
+        if noisy:
+            for speaker in rng.choice(speakers, max(1, len(speakers) // 3), replace=False):
+                now = rng.uniform(0.5, 3.0)
+                while now < length / SR - 1:
+                    burst = bursts[rng.integers(len(bursts))] * 10 ** (rng.uniform(-3, 3) / 20)
+                    at = int(now * SR)
+                    breathing[speaker][at : at + len(burst)] += burst[: length - at]
+                    now += len(burst) / SR + rng.uniform(2.0, 6.0)
         for index, speaker in enumerate(speakers):
-            track = own[speaker] + noise(-60)
+            track = own[speaker] + breathing[speaker] + noise(-60)
             for other in speakers:
                 if other != speaker:
                     track += bleed_copy(own[other], rng.uniform(low, high), rng.uniform(delay_low, delay_high))
+            if gains:
+                track *= 10 ** (rng.uniform(-12, 6) / 20)
             encode(track, records / f"audio{speaker.replace(' ', '')}{16778240 + index}.m4a")
-        encode(mix, folder / "audio_only.m4a")
+        encode(mix + sum(breathing.values()), folder / "audio_only.m4a")
         (folder / "reference.rttm").write_text(rttm)
         folders[variant] = folder
     return folders
@@ -200,6 +252,8 @@ def encode(samples: np.ndarray, target: Path) -> None:
 REMIXES = {
     "remix-a": (["Anna Ferri", "Bianca Galli", "Dario Conte", "Paola Neri"], 1, 60.0),
     "remix-b": (["Luca Bassi", "Sara Villa", "Gino Riva", "Rita Sala", "Dario Conte"], 2, 60.0),
+    "remix-c": (["Bianca Galli", "Gino Riva", "Sara Villa"], 3, 60.0),
+    "remix-d": (["Anna Ferri", "Dario Conte", "Luca Bassi", "Paola Neri", "Rita Sala", "Bianca Galli"], 4, 90.0),
 }
 
 
@@ -260,13 +314,15 @@ def verbali(models: Path, method: str, speed: str = "accurate"):
 
 
 def same_mix_once(run):
-    """The generated variants of one recording share its mix: diarise that once."""
+    """The generated variants of one recording share its mix: diarise that once (and report
+    the seconds that one run took for each of them)."""
     done: dict[str, tuple] = {}
 
     def cached(bench: BenchSet):
         key = hashlib.sha256(bench.mix.read_bytes()).hexdigest()
         if key not in done:
-            done[key] = run(bench)
+            started = time.perf_counter()
+            done[key] = (*run(bench), time.perf_counter() - started)
         return done[key]
 
     return cached
@@ -300,7 +356,9 @@ def main() -> None:
     args = parser.parse_args()
     if not args.table_only:
         run_benchmark(args)
-    print_table([json.loads(line) for line in args.results.read_text().splitlines() if line.strip()])
+    records = [json.loads(line) for line in args.results.read_text().splitlines() if line.strip()]
+    print_table(records)
+    print_choices(records)
 
 
 def skipped(system: str, bench: BenchSet) -> bool:
@@ -324,8 +382,8 @@ def run_benchmark(args: argparse.Namespace) -> None:
             if skipped(system, bench):
                 continue
             started = time.perf_counter()
-            hypothesis, result = run(bench)
-            seconds = time.perf_counter() - started
+            hypothesis, result, *first_run = run(bench)
+            seconds = first_run[0] if first_run else time.perf_counter() - started
             components = {
                 label: DiarizationErrorRate(collar=collar)(bench.reference, hypothesis, detailed=True)
                 for label, collar in COLLARS.items()
@@ -366,6 +424,23 @@ def print_table(records: list[dict]) -> None:
             chosen = [r for (s, _), r in latest.items() if s == system and keep(r)]
             cells.append(_pooled(chosen) if chosen else "–")
         print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+def print_choices(records: list[dict]) -> None:
+    """Per recording with tracks: the bleed measure, auto's choice, auto's time against plain's."""
+    latest = {(r["system"], r["set"]): r for r in records}
+    print("\n| recording | attenuation | bleed share | auto | auto s | plain s | auto / plain |")
+    print("|---|--:|--:|---|--:|--:|--:|")
+    for (system, name), record in latest.items():
+        plain = latest.get(("plain", name))
+        if system != "verbali auto" or not record.get("bleed") or plain is None:
+            continue
+        bleed = record["bleed"]
+        ratio = record["seconds"] / plain["seconds"] if plain["seconds"] else float("nan")
+        print(
+            f"| {name} | {bleed['attenuation_db']} dB | {bleed['bleed_share']} | {bleed['choice']} "
+            f"| {record['seconds']} | {plain['seconds']} | {ratio:.2f} |"
+        )
 
 
 def _cell(record: dict | None) -> str:

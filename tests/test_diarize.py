@@ -50,7 +50,7 @@ def test_tracks_der_and_names_on_the_real_zoom_folder(engines):
     result = TrackDiarizer(session, engines.speech).diarize(None, DiarizeOptions(), lambda *a, **k: None)
     assert {"Anna Ferri", "Bianca Galli", "Dario Conte"} <= set(result.speakers)
     der = DiarizationErrorRate(collar=COLLAR)(_ami_reference(), result.to_annotation())
-    assert der <= 0.22, f"DER ±0.25 s {der:.4f} (measured 0.151 on 2026-11-23)"
+    assert der <= 0.11, f"DER ±0.25 s {der:.4f} (measured 0.063 on 2026-11-23; 0.151 before the voice band)"
     report = result.bleed
     assert report.attenuation_db > 15 and 0.3 < report.bleed_share < 0.8  # headsets: bleed far below the voices
     assert [t.name for t in report.tracks] == [t.name for t in session.tracks]
@@ -70,6 +70,52 @@ def test_bleed_decisions_beat_speech_detection_alone(engines):
         metric(_ami_reference(), everywhere.to_annotation()),
     )
     assert decided < undecided - 0.3, (decided, undecided)
+
+
+@pytest.mark.models
+def test_voice_band_keeps_headset_noise_from_winning_the_loudest_track(engines):
+    """On AMI, Carlo Moretti's headset carries breathing and handling bursts as loud as the others'
+    voices, mostly below 300 Hz: measured over the whole band they took others' speech from them."""
+    from pipeline.diarize.speech import TrackSignals, frame_levels, track_signals
+    from pipeline.diarize.tracks import _track_samples, diarize_signals
+
+    session = ingest_folder(AMI_FOLDER)
+    banded = [track_signals(t.name, _track_samples(session.path_of(t.path)), engines.speech) for t in session.tracks]
+    whole = [
+        TrackSignals(s.name, s.speech, frame_levels(_track_samples(session.path_of(t.path)), s.frames))
+        for s, t in zip(banded, session.tracks, strict=True)
+    ]
+    metric = DiarizationErrorRate(collar=COLLAR)
+    voice_band = metric(_ami_reference(), diarize_signals(banded, DiarizeOptions()).to_annotation())
+    whole_band = metric(_ami_reference(), diarize_signals(whole, DiarizeOptions()).to_annotation())
+    assert voice_band < whole_band - 0.04, (voice_band, whole_band)  # measured 0.063 against 0.169
+
+
+def test_talking_over_a_louder_voice_is_kept_and_its_bleed_is_not():
+    """Levels in the voice band, frame by frame: Anna talks for 10 s on a -20 dBFS headset that
+    Bruno's track hears 25 dB down; from 4 to 6 s Bruno talks too, at -35 dBFS, quieter than
+    Anna on hers but 10 dB above her bleed on his (and his noise floor is -60)."""
+    import numpy as np
+
+    from pipeline.diarize.speech import TrackSignals
+    from pipeline.diarize.tracks import diarize_signals
+
+    frames = 600  # 12 s
+    anna_speaks, bruno_speaks = slice(0, 500), slice(200, 300)
+    anna, bruno = np.full(frames, -70.0), np.full(frames, -60.0)
+    anna[anna_speaks], bruno[anna_speaks] = -20.0, -45.0
+    bruno[bruno_speaks] = -35.0
+    speech = np.zeros(frames)
+    speech[anna_speaks] = 1.0  # the speech model hears speech on both tracks (bleed is speech too)
+    signals = [TrackSignals("Anna", speech, anna), TrackSignals("Bruno", speech.copy(), bruno)]
+
+    def turns(options: DiarizeOptions) -> list[tuple[float, float, str]]:
+        return [(t.start, t.end, t.speaker) for t in diarize_signals(signals, options).turns]
+
+    kept = turns(DiarizeOptions(track_own_voice_db=6.0))
+    assert [speaker for *_, speaker in kept] == ["Anna", "Bruno"] and kept[0][:2] == (0.0, 10.0)
+    assert kept[1][:2] == pytest.approx((4.0, 6.0), abs=0.25)  # levels are averaged over 1 s
+    assert turns(DiarizeOptions(track_own_voice_db=15.0)) == [(0.0, 10.0, "Anna")]  # 10 dB is not enough
 
 
 def test_vtt_speakers_name_anonymous_labels_one_to_one():
@@ -105,7 +151,8 @@ def test_auto_on_the_ami_folder_records_its_measure_and_choice(engines, settings
     assert Diarization.from_dict(result.to_dict()) == result
     assert set(result.speakers) >= {"Anna Ferri", "Bianca Galli", "Dario Conte"}
     der = DiarizationErrorRate(collar=COLLAR)(_ami_reference(), result.to_annotation())
-    assert der <= 0.22, f"DER ±0.25 s {der:.4f} (measured 0.151 on 2026-11-23: tracks)"
+    assert result.bleed.choice == "tracks"  # headsets: bleed about 22 dB below the voices
+    assert der <= 0.11, f"DER ±0.25 s {der:.4f} (measured 0.063 on 2026-11-23: tracks)"
 
 
 @pytest.mark.models
@@ -159,3 +206,27 @@ def test_bleed_measure_and_auto_choice_on_tracks_with_known_bleed(engines, bleed
     if choice == "tracks":
         der = DiarizationErrorRate(collar=COLLAR)(reference, result.to_annotation())
         assert der <= 0.15, f"DER ±0.25 s {der:.4f}"
+
+
+@pytest.mark.models
+def test_breathing_on_a_headset_is_not_taken_for_its_owner_speaking(engines):
+    """Two readers on headsets (bleed 22 dB down); while the second reads, the first one's track
+    also carries a real breathing burst from AMI's Carlo Moretti (12.6-15 s, where he says nothing)."""
+    from pipeline.diarize.auto import choose
+    from pipeline.diarize.speech import track_signals
+    from pipeline.diarize.tracks import _track_samples, diarize_signals
+    from tests.conftest import ITALIAN_CLIPS
+
+    tracks, reference = _two_speaker_tracks(-22.0)
+    session = ingest_folder(AMI_FOLDER)
+    carlo = next(t for t in session.tracks if t.name == "Carlo Moretti")
+    burst = _track_samples(session.path_of(carlo.path))[int(12.6 * 16000) : 15 * 16000]
+    second_starts = len(load_samples(ITALIAN_CLIPS / "leopard_test_it.wav")) - 16000
+    first = tracks[0][1].copy()
+    at = second_starts + 16000
+    first[at : at + len(burst)] += burst[: len(first) - at]
+    tracks = [(tracks[0][0], first), tracks[1]]
+    result = diarize_signals([track_signals(name, x, engines.speech) for name, x in tracks], DiarizeOptions())
+    assert choose(result.bleed, DiarizeOptions())[0] == "tracks"
+    der = DiarizationErrorRate(collar=COLLAR)(reference, result.to_annotation())
+    assert der <= 0.15, f"DER ±0.25 s {der:.4f} (measured 0.119 on 2026-11-23; levels over the whole band: 0.172)"

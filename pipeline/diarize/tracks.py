@@ -3,8 +3,11 @@
 Each track's speech is found by a speech model (``speech.SpeechDetector``). A voice
 is often heard on several tracks (headsets in one room, a laptop microphone near a
 loudspeaker): where several tracks hear speech at once, it belongs to the track that
-hears it loudest (levels averaged over a second); another track keeps it too only
-if it is within ``track_overlap_db`` of that (two people talking at once). How much
+hears it loudest in the voice band (levels averaged over a second). Another track
+keeps it too where it is ``track_own_voice_db`` above what it hears of the others'
+voices: each pair's bleed is measured on the recording (how much quieter track j
+is than track i where i is the loudest), so a participant who talks over someone
+louder is kept, while the bleed of that louder voice is not. How much
 quieter the bleed is than the voice, and how much of the detected speech was bleed,
 is the recording's bleed measure, which ``auto`` uses to trust the tracks or not.
 """
@@ -22,6 +25,9 @@ from pipeline.diarize.speech import FRAME, SpeechDetector, TrackSignals, track_s
 from pipeline.progress import Hook
 
 LEVEL_WINDOW = 50  # frames (1 s) over which levels are compared: a syllable's dips do not flip the owner
+MIN_GAIN_FRAMES = 10  # a track must be the loudest this often before its bleed into others is measured
+NOISE_FLOOR_PERCENTILE = 10
+NOISE_FLOOR_MARGIN_DB = 6.0
 
 
 class TrackDiarizer:
@@ -56,6 +62,7 @@ def diarize_signals(signals: list[TrackSignals], options: DiarizeOptions) -> Dia
     heard = np.where(active, levels, -np.inf)
     loudest = heard.max(axis=0, keepdims=True)
     own = active & (heard >= loudest - options.track_overlap_db)
+    own |= active & (above_bleed(levels, active) >= options.track_own_voice_db)
     bleed = active & ~own
     turns = [
         Turn(round(start * FRAME, 3), round(end * FRAME, 3), s.name)
@@ -64,6 +71,33 @@ def diarize_signals(signals: list[TrackSignals], options: DiarizeOptions) -> Dia
     ]
     attenuation = np.broadcast_to(loudest, levels.shape) - levels
     return Diarization(sorted(turns), "tracks", bleed_report(signals, active, bleed, attenuation))
+
+
+def bleed_gains(levels: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """gains[i, j]: the median dB by which track j hears track i's voice, relative to track i,
+    over the frames where track i is the loudest (-inf where it never is)."""
+    count = len(levels)
+    loudest = np.where(active, levels, -np.inf).argmax(axis=0)
+    speech = active.any(axis=0)
+    gains = np.full((count, count), -np.inf)
+    for source in range(count):
+        frames = speech & (loudest == source)
+        if frames.sum() > MIN_GAIN_FRAMES:
+            gains[source] = np.median(levels[:, frames] - levels[source, frames], axis=1)
+            gains[source, source] = -np.inf
+    return gains
+
+
+def above_bleed(levels: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """How many dB each track is above what it would hear of the other tracks' voices (and
+    above its own noise floor): high where its participant talks over someone louder."""
+    gains = bleed_gains(levels, active)
+    floors = np.percentile(levels, NOISE_FLOOR_PERCENTILE, axis=1) + NOISE_FLOOR_MARGIN_DB
+    above = np.empty_like(levels)
+    for track in range(len(levels)):
+        heard_from_others = np.where(active, levels + gains[:, track : track + 1], -np.inf).max(axis=0)
+        above[track] = levels[track] - np.maximum(heard_from_others, floors[track])
+    return above
 
 
 def _same_length(signals: list[TrackSignals]) -> list[TrackSignals]:
@@ -76,7 +110,9 @@ def _same_length(signals: list[TrackSignals]) -> list[TrackSignals]:
 
 
 def _moving_average(values: np.ndarray, width: int) -> np.ndarray:
-    return np.convolve(values, np.ones(width) / width, mode="same")
+    """Centred mean; the ends repeat the first and last values (zeros would read as 0 dBFS, loud)."""
+    padded = np.pad(values, (width // 2, width - 1 - width // 2), mode="edge")
+    return np.convolve(padded, np.ones(width) / width, mode="valid")
 
 
 def bleed_report(
