@@ -180,7 +180,8 @@ class SignalReader:
         while index < span.end:
             name = self.name_at(span.doc, index, limit=span.end, strict=index == span.start)
             if name:
-                names.append(name)
+                if name not in names:
+                    names.append(name)
                 index += len(name.split())
             else:
                 index += 1
@@ -188,6 +189,8 @@ class SignalReader:
 
     def name_at(self, doc: Doc, index: int, *, limit: int, strict: bool = False) -> str | None:
         """The person's name that starts at ``index`` ("Giulia Bianchi", "giulia"), if any."""
+        if index + 1 < limit and doc[index].lower_ in _ARTICLES and doc[index + 1].lower_.rstrip(".") in self.titles:
+            index += 1  # "sono la dottoressa Carla Pini"
         while index < limit and doc[index].lower_.rstrip(".") in self.titles:
             index += 1
         parts: list[str] = []
@@ -259,6 +262,7 @@ class HeadingTitles:
         return any(fuzz.ratio(title, window) >= self.similarity for window in windows)
 
 
+_ARTICLES = {"il", "la", "lo", "l'"}
 _FROM_WORDS = {"della", "delle", "del", "dello", "dell'", "dei", "degli", "di", "da", "dal", "dalla", "dall'", "per"}
 
 
