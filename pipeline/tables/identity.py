@@ -112,6 +112,8 @@ class IdentityResolver:
             name = plan.spokesperson
             evidence.append("spokesperson from the programme")
         organisation = organisation or (plan.organisation if plan else None)
+        if name and len(name.split()) == 1:
+            evidence.append(f"only a first name is known ({name}): the surname is to be checked")
         if number is not None:
             self.used.append(number)
         theme = (plan.theme if plan else None) or self._heard_theme(draft, number)
