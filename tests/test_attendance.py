@@ -21,7 +21,7 @@ from pipeline.documents import RenderOptions, build_minutes, render_documents
 from pipeline.documents.odt import odt_text
 from pipeline.errors import UsageError
 from pipeline.ingest import discover
-from pipeline.ingest.participants import ParticipantsReportError, attendance_of, read_report
+from pipeline.ingest.participants import ParticipantsReportError, attendance_of, read_report, split_organisation
 from pipeline.ingest.programme import ProgrammeError, load_programme
 from tests.conftest import ROOT
 from tests.test_render import labelled
@@ -68,6 +68,20 @@ def test_zoom_report_with_meeting_rows_rejoins_guests_and_host() -> None:
     assert people["Elena Rinaldi"].host and not people["Giulia Ferrari"].host
     assert people["Davide Costa"].display_names == ["Davide Costa"]  # "(iPad di Davide)" is the original name
     assert "D'Angelo, Nicolò" in people
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        ("Giulia Bianchi - Coop. Il Ponte", ("Giulia Bianchi", "Coop. Il Ponte")),
+        ("Marco Rossi (ACLI Pavia)", ("Marco Rossi", "ACLI Pavia")),
+        ("Anna Ferri", ("Anna Ferri", None)),
+        ("iPad di Paola", ("iPad di Paola", None)),
+        ("Sala Giunta", ("Sala Giunta", None)),
+    ],
+)
+def test_display_names_split_as_the_tables_stage_reads_them(shown: str, expected: tuple[str, str | None]) -> None:
+    assert split_organisation(shown) == expected
 
 
 def test_excel_in_italian_locale_semicolons_cp1252_and_day_first_dates() -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipeline.artifacts import Attendance, Attendee, Session
+from pipeline.ingest.display_names import read_display_name
 
 REPORT_PATTERNS = ("participants_*.csv", "partecipanti_*.csv", "participants*.csv")
 
@@ -49,7 +50,6 @@ _YES = {"yes", "si", "sì", "true", "1", "y"}
 _DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M:%S", "%d.%m.%Y %H:%M:%S")
 _MONTH_FIRST = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M")
 _ISO = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
-_ORGANISATION_SEPARATORS = re.compile(r"\s+[-–—|/]\s+")
 
 
 class ParticipantsReportError(ValueError):
@@ -263,11 +263,11 @@ def _time(text: str, day_first: bool, timezone: ZoneInfo, what: str) -> dt.datet
 
 
 def split_organisation(display_name: str) -> tuple[str, str | None]:
-    """``"Giulia Bianchi - Coop. Il Ponte"`` -> ("Giulia Bianchi", "Coop. Il Ponte")."""
-    parts = _ORGANISATION_SEPARATORS.split(display_name, maxsplit=1)
-    if len(parts) == 2 and parts[0].strip() and parts[1].strip():
-        return parts[0].strip(), parts[1].strip()
-    return display_name.strip(), None
+    """``"Giulia Bianchi - Coop. Il Ponte"`` -> ("Giulia Bianchi", "Coop. Il Ponte"); a device's name stays whole."""
+    shown = read_display_name(display_name)
+    if shown.device or shown.person is None:
+        return shown.raw, None
+    return shown.person, shown.organisation
 
 
 # --------------------------------------------------------------------------- people
