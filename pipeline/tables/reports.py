@@ -209,7 +209,9 @@ class ReportFinder:
         says_who = names_table or answers or any(s.speaks_for_table for s in opening)
         if any(s.labels & {"OPENING", "CLOSING"} for s in opening) and not says_who:
             return []
-        if self.facilitator is not None and pending is None and not self.found_any and not names_table:
+        # "sono Elisabetta Marcon ... riporto quanto emerso nel gruppo": a presenter, even before any hand-over
+        presents = any(s.speaks_for_table for s in opening) and any(s.intro_name for s in opening)
+        if self.facilitator is not None and pending is None and not self.found_any and not (names_table or presents):
             return []  # nobody has handed over yet: still the introduction
         evidence: list[Evidence] = []
         if pending is not None and index - pending.turn <= self.options.handover_reach:
