@@ -121,11 +121,12 @@ def _self_report_cut(turn: Turn, options: TablesOptions) -> int | None:
 
 
 def _split_trailing_handover(turn: Turn, options: TablesOptions) -> list[Turn]:
-    """A presenter's last words handing over to a numbered table ("Manca solo il tavolo quattro. Giovanna.")."""
+    """A presenter's last words handing over to a numbered table ("Manca solo il tavolo quattro. Giovanna.",
+    "Manca l'ultimo, lo sport. Don Paolo, c'eri tu?")."""
     start = max(len(turn.sentences) - 2, 1)
     for index in range(start, len(turn.sentences)):
         before = sum(s.words for s in turn.sentences[:index])
-        numbered = any(r.number is not None for s in turn.signals[index:] for r in s.table_refs)
+        numbered = any(r.number is not None or r.relative for s in turn.signals[index:] for r in s.table_refs)
         if before >= options.min_report_words and numbered and any(s.handover for s in turn.signals[index:]):
             return [
                 Turn(turn.speaker, turn.sentences[:index], turn.signals[:index]),
@@ -196,7 +197,7 @@ class ReportFinder:
         if turn.words > 3 * self.options.interjection_words:
             return False
         return any(s.handover for s in turn.signals) and any(
-            r.number is not None for s in turn.signals for r in s.table_refs
+            r.number is not None or r.relative for s in turn.signals for r in s.table_refs
         )
 
     def _start_evidence(self, index: int, pending: Handover | None) -> list[Evidence]:
