@@ -200,6 +200,59 @@ def test_titles_and_not_names() -> None:
     assert signals("Sono contenta di essere qui.").intro_name is None
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Salve a tutti, Paolo Neri, Caritas diocesana.", "Paolo Neri"),
+        ("Buonasera a tutti, sono la dottoressa Carla Pini del consultorio.", "Carla Pini"),
+        ("Cosimo Dell'Aquila, cooperativa Il Delfino, noi facciamo inserimenti.", "Cosimo Dell'Aquila"),
+        ("Buonasera, sono Anna De Luca del centro per l'impiego.", "Anna De Luca"),
+        ("sì buonasera sono marisa bulgarelli dell'associazione il pane", "Marisa Bulgarelli"),
+    ],
+)
+def test_self_introductions_said_in_other_ways(text: str, name: str) -> None:
+    assert signals(text).intro_name == name
+
+
+def test_what_follows_a_called_first_name_is_no_surname() -> None:
+    assert signals("Il prossimo è il tavolo cinque, Marta vai.").names == ["Marta"]
+    assert signals("Ascoltiamo adesso Giorgio per il tavolo dei giovani.").handover
+
+
+def test_the_last_table_is_the_number_announced() -> None:
+    turns = [
+        (FACILITATOR, "Buonasera. I tavoli erano tre. Passiamo al primo tavolo. Do la parola a Giulia."),
+        *(("SPEAKER_01", text) for text in REPORT_1),
+        (FACILITATOR, "Grazie Giulia. Il secondo tavolo non ha un portavoce, ci manderanno la scheda."),
+        (FACILITATOR, "Quindi passiamo all'ultimo, sull'abitare, con Marco."),
+        *(("SPEAKER_02", text.replace(" e parlo per il tavolo due", "")) for text in REPORT_2),
+    ]
+    tables = find_tables(transcript(turns), options=BLANK).tables
+    assert [t.table_number for t in tables] == [1, 3]
+
+
+def test_a_comment_from_the_floor_is_no_report() -> None:
+    turns = [
+        *plenary()[:7],
+        (FACILITATOR, "Grazie Giulia. C'è Rosa della CGIL che ha alzato la mano."),
+        (
+            "SPEAKER_04",
+            "Grazie, buonasera, Rosa Talarico, CGIL. Io volevo dire due cose. La criticità vera è che l'assegno"
+            " di inclusione ha lasciato fuori tanta gente che prima prendeva il reddito, e quelle persone non le"
+            " segue più nessuno, i servizi non le vedono e i centri per l'impiego nemmeno.",
+        ),
+        (
+            "SPEAKER_04",
+            "E la seconda, sulla rete: noi come sindacato abbiamo gli sportelli nei paesi, vediamo queste persone"
+            " tutti i giorni, ma nessuno ci ha mai chiesto niente. Proponiamo di metterci nel gruppo misto, e di"
+            " fare un incontro ogni tre mesi con i servizi sociali e le associazioni del territorio.",
+        ),
+        *plenary()[7:],
+    ]
+    tables = find_tables(transcript(turns), options=BLANK).tables
+    assert [t.spokesperson.name for t in tables] == ["Giulia Bianchi", "Marco Neri"]
+
+
 def test_speaker_labels_that_are_names() -> None:
     assert not is_name_label("SPEAKER_01")
     assert not is_name_label("speaker 3")
@@ -504,24 +557,25 @@ def test_artifact_classes_round_trip_one_by_one() -> None:
 
 # --------------------------------------------------------------------------- scores
 
-# Measured on 2026-11-23 with the blank Italian pipeline, 7 labelled plenaries (22 tables):
-# without programme R=1.00 P=1.00 boundary=1.0 s number=1.00 name=0.77 headings=0.91;
-# the 3 with a programme: R=1.00 P=1.00 boundary=0.4 s number=1.00 name=1.00 headings=0.93.
-# The bounds sit a little below, to leave room for sessions still being added.
+# Measured on 2026-11-23 with the blank Italian pipeline, 45 labelled plenaries (175 tables), the packaged
+# model trained on them (so headings are a fit, not a prediction; LOSO gives 0.88, docs/tables.md):
+# without programme R=0.94 P=0.99 boundary=3.8 s number=0.83 name=0.82 headings=0.93;
+# the 21 with a programme: R=0.95 P=0.98 boundary=3.3 s number=0.99 name=0.94 headings=0.94.
+# The bounds sit a few tables below, to leave room for sessions still being added.
 PLENARY_BOUNDS = {
-    "recall": 0.9,
-    "precision": 0.85,
-    "number_accuracy": 0.85,
-    "name_accuracy": 0.65,
-    "heading_accuracy": 0.84,
+    "recall": 0.91,
+    "precision": 0.95,
+    "number_accuracy": 0.79,
+    "name_accuracy": 0.77,
+    "heading_accuracy": 0.89,
 }
-PLENARY_MAX_BOUNDARY_S = 3.0
+PLENARY_MAX_BOUNDARY_S = 5.0
 PROGRAMME_BOUNDS = {
-    "recall": 0.9,
-    "precision": 0.9,
-    "number_accuracy": 0.9,
+    "recall": 0.92,
+    "precision": 0.94,
+    "number_accuracy": 0.95,
     "name_accuracy": 0.9,
-    "heading_accuracy": 0.86,
+    "heading_accuracy": 0.89,
 }
 DEV_BOUNDS = {"recall": 1.0, "precision": 1.0, "number_accuracy": 1.0, "name_accuracy": 1.0, "heading_accuracy": 0.9}
 
@@ -583,16 +637,16 @@ def _degraded_scores(*, asr_like: bool, one_voice: bool):
 
 @needs_plenaries
 def test_asr_like_text_without_punctuation_or_capitals() -> None:
-    # measured: R=1.00 P=1.00 boundary=3.4 s number=1.00 name=0.77 headings=0.89
-    bounds = {"recall": 0.9, "precision": 0.85, "number_accuracy": 0.85, "heading_accuracy": 0.82}
-    assert_bounds(_degraded_scores(asr_like=True, one_voice=False), bounds, 5.0)
+    # measured (45 plenaries): R=0.89 P=0.96 boundary=4.0 s number=0.82 name=0.65 headings=0.87
+    bounds = {"recall": 0.86, "precision": 0.93, "number_accuracy": 0.78, "heading_accuracy": 0.83}
+    assert_bounds(_degraded_scores(asr_like=True, one_voice=False), bounds, 6.0)
 
 
 @needs_plenaries
 def test_one_diarisation_label_for_everybody() -> None:
-    # measured: R=1.00 P=0.79 boundary=10.1 s number=0.82 headings=0.87
-    bounds = {"recall": 0.9, "precision": 0.7, "number_accuracy": 0.7, "heading_accuracy": 0.8}
-    assert_bounds(_degraded_scores(asr_like=False, one_voice=True), bounds, 15.0)
+    # measured (45 plenaries): R=0.88 P=0.80 boundary=18.3 s number=0.62 headings=0.84
+    bounds = {"recall": 0.85, "precision": 0.76, "number_accuracy": 0.57, "heading_accuracy": 0.8}
+    assert_bounds(_degraded_scores(asr_like=False, one_voice=True), bounds, 22.0)
 
 
 def test_scores_on_the_development_sessions() -> None:

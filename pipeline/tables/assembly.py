@@ -50,7 +50,13 @@ def find_tables(
     drafts, handovers = ReportFinder(turns, facilitator, options).find()
     drafts = _plausible(_merge_same_table_drafts(drafts, options), options)
     known = _known_people(transcript, session, programme, reader, options)
-    clues = SessionClues(programme, known, _announced_themes(signals), _facilitator_name(turns, facilitator))
+    clues = SessionClues(
+        programme,
+        known,
+        _announced_themes(signals),
+        _facilitator_name(turns, facilitator),
+        _announced_table_count(turns, facilitator),
+    )
     resolver = IdentityResolver(clues, options)
     tagger = ReportTagger.for_options(options)
     tables = [_table_report(d, resolver.resolve(d), tagger, single_voice, programme, options) for d in drafts]
@@ -145,6 +151,12 @@ def _chat_names(session: Session, reader: SignalReader) -> list[str]:
 def _facilitator_name(turns: Sequence[Turn], facilitator: str | None) -> str | None:
     said = (s.intro_name for t in turns if t.speaker == facilitator for s in t.signals if s.intro_name)
     return next(said, None)
+
+
+def _announced_table_count(turns: Sequence[Turn], facilitator: str | None) -> int | None:
+    """ "i tavoli erano cinque", said by the facilitator (a presenter's "eravamo in tre gruppi" is no count)."""
+    counts = [s.table_count for t in turns if t.speaker == facilitator for s in t.signals if s.table_count]
+    return max(counts) if counts else None
 
 
 def _announced_themes(signals: Sequence[Signals]) -> dict[int, str]:

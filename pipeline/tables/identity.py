@@ -87,6 +87,7 @@ class SessionClues:
     known: KnownPeople
     themes: dict[int, str]  # heard anywhere: "il tavolo 2 sulla casa"
     facilitator_name: str | None  # from the facilitator's self-introduction
+    table_count: int | None = None  # "i tavoli erano cinque": how many tables the facilitator announced
 
 
 class IdentityResolver:
@@ -97,6 +98,7 @@ class IdentityResolver:
         self.known = clues.known
         self.themes = clues.themes
         self.facilitator_name = clues.facilitator_name
+        self.table_count = clues.table_count
         self.options = options
         self.used: list[int] = []
 
@@ -110,6 +112,8 @@ class IdentityResolver:
             name = plan.spokesperson
             evidence.append("spokesperson from the programme")
         organisation = organisation or (plan.organisation if plan else None)
+        if name and len(name.split()) == 1:
+            evidence.append(f"only a first name is known ({name}): the surname is to be checked")
         if number is not None:
             self.used.append(number)
         theme = (plan.theme if plan else None) or self._heard_theme(draft, number)
@@ -210,9 +214,17 @@ class IdentityResolver:
             return ref.number
         if ref.relative == "next":
             return (self.used[-1] + 1) if self.used else 1
-        if ref.relative == "last" and self.programme and self.programme.tables:
-            return max(self.programme.numbers)
+        if ref.relative == "last":
+            return self._last_number()
         return self._theme_number(ref.theme) if ref.theme else None
+
+    def _last_number(self) -> int | None:
+        """ "passiamo all'ultimo": the programme's last table, else the number of tables announced."""
+        if self.programme and self.programme.tables:
+            return max(self.programme.numbers)
+        if self.table_count and all(n < self.table_count for n in self.used):
+            return self.table_count
+        return None
 
     def _theme_number(self, theme: str) -> int | None:
         planned = {t.number: t.theme for t in self.programme.tables if t.theme} if self.programme else {}

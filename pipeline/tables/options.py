@@ -19,7 +19,12 @@ _LABEL_SPEAKER = re.compile(
     r"^(speaker|spk|spkr|unknown|sconosciuto|persona|participant|partecipante|voce)?[\s_\-]*\d*$", re.I
 )
 _DISCOURSE_MARKERS = {"poi", "quindi", "inoltre", "invece", "allora", "infine", "anche", "però", "comunque", "ma"}
-_GREETINGS = {"sì", "si", "allora", "eccomi", "ecco", "buonasera", "buongiorno", "ciao", "salve", "grazie", "ok"}
+_GREETINGS = {"sì", "si", "allora", "eccomi", "ecco", "buonasera", "buongiorno", "ciao", "salve", "grazie", "ok"} | {
+    "a",
+    "tutti",
+    "tutte",
+    "e",
+}  # "Salve a tutti, Paolo Neri, Caritas"
 _THEME_STOP = {"prego", "grazie", "vai", "tocca", "parola", "chi", "allora", "quindi", "adesso", "ora"}
 _THEME_CONNECTORS = frozenset(
     {"e", "di", "del", "della", "dello", "dei", "degli", "delle", "dell'", "d'", "per", "con", "in", "nel", "nella"}

@@ -27,6 +27,7 @@ class Handover:
     start: float
     end: float
     speaker: str
+    floor: bool = False  # "c'è Rosa che ha alzato la mano": a comment from the floor, not a table's report
 
     @property
     def specific(self) -> bool:
@@ -89,7 +90,9 @@ def _handover_of(turns: Sequence[Turn], index: int) -> Handover:
     refs = naming[-1].table_refs[-1:] if naming else []
     names = [n for s in handovers for n in s.names]
     spokesperson = any("SPOKESPERSON" in s.labels for s in handovers)
-    return Handover(index, refs, announced, names, spokesperson, turn.start, turn.end, turn.speaker)
+    last_call = next((s for s in reversed(turn.signals) if s.handover or "FLOOR" in s.labels), None)
+    floor = last_call is not None and "FLOOR" in last_call.labels and not refs and not spokesperson
+    return Handover(index, refs, announced, names, spokesperson, turn.start, turn.end, turn.speaker, floor)
 
 
 def split_self_reports(turns: list[Turn], facilitator: str | None, options: TablesOptions) -> list[Turn]:
@@ -121,11 +124,12 @@ def _self_report_cut(turn: Turn, options: TablesOptions) -> int | None:
 
 
 def _split_trailing_handover(turn: Turn, options: TablesOptions) -> list[Turn]:
-    """A presenter's last words handing over to a numbered table ("Manca solo il tavolo quattro. Giovanna.")."""
+    """A presenter's last words handing over to a numbered table ("Manca solo il tavolo quattro. Giovanna.",
+    "Manca l'ultimo, lo sport. Don Paolo, c'eri tu?")."""
     start = max(len(turn.sentences) - 2, 1)
     for index in range(start, len(turn.sentences)):
         before = sum(s.words for s in turn.sentences[:index])
-        numbered = any(r.number is not None for s in turn.signals[index:] for r in s.table_refs)
+        numbered = any(r.number is not None or r.relative for s in turn.signals[index:] for r in s.table_refs)
         if before >= options.min_report_words and numbered and any(s.handover for s in turn.signals[index:]):
             return [
                 Turn(turn.speaker, turn.sentences[:index], turn.signals[:index]),
@@ -189,14 +193,15 @@ class ReportFinder:
             return self._presenter_hands_over(turn)
         following = self.turns[index + 1] if index + 1 < len(self.turns) else None
         names_table = self.facilitator is not None and _ends_naming_a_table(turn)
-        return turn.has_handover or names_table or bool(following and following.self_report)
+        floor = any("FLOOR" in s.labels for s in turn.signals)  # gives the floor to a comment, not a report
+        return turn.has_handover or names_table or floor or bool(following and following.self_report)
 
     def _presenter_hands_over(self, turn: Turn) -> bool:
         """Without a facilitator a presenter passes the floor: "allora passo al tavolo tre. Chi c'era, Roberto?"."""
         if turn.words > 3 * self.options.interjection_words:
             return False
         return any(s.handover for s in turn.signals) and any(
-            r.number is not None for s in turn.signals for r in s.table_refs
+            r.number is not None or r.relative for s in turn.signals for r in s.table_refs
         )
 
     def _start_evidence(self, index: int, pending: Handover | None) -> list[Evidence]:
@@ -209,8 +214,12 @@ class ReportFinder:
         says_who = names_table or answers or any(s.speaks_for_table for s in opening)
         if any(s.labels & {"OPENING", "CLOSING"} for s in opening) and not says_who:
             return []
-        if self.facilitator is not None and pending is None and not self.found_any and not names_table:
+        # "sono Elisabetta Marcon ... riporto quanto emerso nel gruppo": a presenter, even before any hand-over
+        presents = any(s.speaks_for_table for s in opening) and any(s.intro_name for s in opening)
+        if self.facilitator is not None and pending is None and not self.found_any and not (names_table or presents):
             return []  # nobody has handed over yet: still the introduction
+        if pending is not None and pending.floor and not (names_table or any(s.speaks_for_table for s in opening)):
+            return []  # the floor was given for a comment or a question
         evidence: list[Evidence] = []
         if pending is not None and index - pending.turn <= self.options.handover_reach:
             evidence += self._handover_evidence(turn, pending)

@@ -164,8 +164,7 @@ class SignalReader:
         start = span.start
         while start < span.end and (span.doc[start].is_punct or span.doc[start].lower_ in _GREETINGS):
             start += 1
-        name = self.name_at(span.doc, start, limit=span.end, strict=True)
-        after = start + len(name.split()) if name else start
+        name, after = self.name_and_end(span.doc, start, limit=span.end, strict=True)
         if name and len(name.split()) >= 2 and after < span.end and _ends_a_name(span.doc[after]):
             return name
         return None
@@ -178,16 +177,23 @@ class SignalReader:
         names: list[str] = []
         index = span.start
         while index < span.end:
-            name = self.name_at(span.doc, index, limit=span.end, strict=index == span.start)
+            name, end = self.name_and_end(span.doc, index, limit=span.end, strict=index == span.start)
             if name:
-                names.append(name)
-                index += len(name.split())
+                if name not in names:
+                    names.append(name)
+                index = end
             else:
                 index += 1
         return names + [e for e in _entities(span, "PER") if e not in names]
 
     def name_at(self, doc: Doc, index: int, *, limit: int, strict: bool = False) -> str | None:
         """The person's name that starts at ``index`` ("Giulia Bianchi", "giulia"), if any."""
+        return self.name_and_end(doc, index, limit=limit, strict=strict)[0]
+
+    def name_and_end(self, doc: Doc, index: int, *, limit: int, strict: bool = False) -> tuple[str | None, int]:
+        """The name that starts at ``index`` and the token after it (titles skipped, "Dell'Aquila" is one word)."""
+        if index + 1 < limit and doc[index].lower_ in _ARTICLES and doc[index + 1].lower_.rstrip(".") in self.titles:
+            index += 1  # "sono la dottoressa Carla Pini"
         while index < limit and doc[index].lower_.rstrip(".") in self.titles:
             index += 1
         parts: list[str] = []
@@ -195,10 +201,19 @@ class SignalReader:
         if titled and self._name_token(doc[index + 1], first=True, strict=False):
             parts.append(doc[index].lower_)
             index += 1
-        while index < limit and len(parts) < 3 and self._name_token(doc[index], first=not parts, strict=strict):
+        while index < limit and len(parts) < 3:
+            if parts and index + 1 < limit and _surname_particle(doc[index], doc[index + 1]):
+                particle = doc[index].text
+                parts.append(
+                    particle + doc[index + 1].text if particle.endswith("'") else f"{particle} {doc[index + 1]}"
+                )
+                index += 2
+                continue
+            if not self._name_token(doc[index], first=not parts, strict=strict):
+                break
             parts.append(doc[index].text)
             index += 1
-        return person_case(" ".join(parts)) or None
+        return person_case(" ".join(parts)) or None, index
 
     def _name_token(self, token: Any, *, first: bool, strict: bool) -> bool:
         lower = token.lower_
@@ -257,6 +272,15 @@ class HeadingTitles:
             return title in words
         windows = {" ".join(words[i : i + n]) for n in (size - 1, size, size + 1) if n > 0 for i in range(len(words))}
         return any(fuzz.ratio(title, window) >= self.similarity for window in windows)
+
+
+_ARTICLES = {"il", "la", "lo", "l'"}
+_PARTICLES = {"d'", "dell'", "dall'", "de", "de'", "del", "della", "di", "da", "lo", "la", "li"}
+
+
+def _surname_particle(token: Any, following: Any) -> bool:
+    """ "Dell'" in "Cosimo Dell'Aquila", "De" in "Anna De Luca": written with a capital, before a capitalised word."""
+    return token.text[:1].isupper() and token.lower_ in _PARTICLES and following.is_alpha and following.is_title
 
 
 _FROM_WORDS = {"della", "delle", "del", "dello", "dell'", "dei", "degli", "di", "da", "dal", "dalla", "dall'", "per"}
