@@ -41,6 +41,7 @@ class DeviceWords:
     prefixes: tuple[str, ...]  # lower case, longest first: "macbook pro", "ipad"
     patterns: tuple[re.Pattern[str], ...]  # whole names: DESKTOP-4F2K1
     rooms: frozenset[str]  # first words of rooms and shared accounts: sala, ufficio
+    model_words: frozenset[str] = frozenset()  # words of a model's name after the brand: pro, lite
 
     def is_device_prefix(self, word: str) -> bool:
         return word.lower() in self.prefixes
@@ -52,7 +53,12 @@ def device_words() -> DeviceWords:
     data = yaml.safe_load(text) or {}
     prefixes = sorted({str(p).lower() for p in data.get("device_prefixes") or []}, key=len, reverse=True)
     patterns = tuple(re.compile(str(p), re.IGNORECASE) for p in data.get("device_patterns") or [])
-    return DeviceWords(tuple(prefixes), patterns, frozenset(str(w).lower() for w in data.get("room_words") or []))
+    return DeviceWords(
+        tuple(prefixes),
+        patterns,
+        frozenset(str(w).lower() for w in data.get("room_words") or []),
+        frozenset(str(w).lower() for w in data.get("device_model_words") or []),
+    )
 
 
 def read_display_name(label: str) -> DisplayName:
@@ -73,17 +79,32 @@ def read_display_name(label: str) -> DisplayName:
 
 
 def _device_owner(raw: str, words_data: DeviceWords) -> str | None:
-    """ "iPad di Paola" -> "Paola"; "iPad" -> ""; None when the name is not a device's."""
+    """ "iPad di Paola" -> "Paola"; "Galaxy A52 di Marta" -> "Marta"; "HUAWEI P30 lite" -> ""; None: no device.
+
+    After the brand, model words ("A52", "Pro", "lite") are skipped; whatever else follows
+    without an owner ("Tablet Biblioteca Ovaro") names the device's place, not a person.
+    """
     lower = raw.lower()
     for prefix in words_data.prefixes:
         if lower == prefix:
             return ""
         if lower.startswith(prefix + " "):
             rest = raw[len(prefix) + 1 :].split()
+            while rest and _is_model_word(rest[0], words_data):
+                rest = rest[1:]
             if rest and rest[0].lower() in _OWNER_LINKS:
                 return " ".join(rest[1:])
-            return "" if not rest or rest[0][:1].isdigit() else None
+            return ""
     return None
+
+
+def _is_model_word(word: str, words_data: DeviceWords) -> bool:
+    lower = word.lower()
+    return bool(_MODEL_CODE.fullmatch(word)) or lower in words_data.model_words or words_data.is_device_prefix(lower)
+
+
+_MODEL_CODE = re.compile(r"[\w()+-]*\d[\w()+-]*")  # A52, P30, S21, 13, G(60)
+_SQUEEZED_MODEL = re.compile(r"[A-Z]{0,2}\d+|(?:Pro|Lite|Plus|Max|Mini|Ultra|Note|Air|Tab|Edge)(?![a-z])|lite|pro|plus")
 
 
 def split_device_track_name(body: str) -> str | None:
@@ -98,6 +119,8 @@ def split_device_track_name(body: str) -> str | None:
             continue
         shown = _shown_prefix(body[: len(squeezed)], prefix)
         rest = body[len(squeezed) :]
+        while model := _SQUEEZED_MODEL.match(rest):
+            shown, rest = f"{shown} {model.group()}", rest[model.end() :]
         for link in _OWNER_LINKS:
             if rest.lower().startswith(link) and rest[len(link) : len(link) + 1].isupper():
                 return f"{shown} {link} {rest[len(link) :]}"
