@@ -63,9 +63,13 @@ class DiarizeOptions:
     # within ``track_overlap_db`` of it (0: the loudest only; 1.5 and 3 dB kept more bleed
     # as overlapped speech and did worse on the pool), or ``track_own_voice_db`` above
     # what that track hears of the others (overlapped speech; 12 dB did best of 12-25).
+    # Below that but above its predicted bleed, a track keeps the speech if its audio
+    # matches its owner's voice better than the loudest's, by ``track_voice_margin`` in
+    # cosine similarity (pipeline/diarize/voices.py; 0.05 did best of 0-0.2; None: off).
     track_speech_threshold: float = 0.5
     track_overlap_db: float = 0.0
     track_own_voice_db: float = 12.0
+    track_voice_margin: float | None = 0.05
     track_min_turn: float = 0.2  # seconds
     track_fill_gap: float = 0.3  # seconds
     # auto: tracks unless their bleed is within this many dB of the voice on its own track

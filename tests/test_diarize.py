@@ -11,7 +11,15 @@ from pyannote.metrics.diarization import DiarizationErrorRate
 from pipeline.artifacts import Diarization, Turn, VttCue
 from pipeline.audio import decode, load_samples
 from pipeline.config import DiarizeOptions, Settings
-from pipeline.diarize import PyannoteDiarizer, TrackDiarizer, choose_method, diarize, diarizer_for, name_speakers
+from pipeline.diarize import (
+    PyannoteDiarizer,
+    TrackDiarizer,
+    choose_method,
+    diarize,
+    diarizer_for,
+    name_speakers,
+    track_diarizer,
+)
 from pipeline.errors import UsageError
 from pipeline.ingest import ingest_folder
 from tests.conftest import AMI, AMI_FOLDER, MODELS
@@ -47,10 +55,13 @@ def test_fast_speed_slides_the_segmentation_window_further():
 @pytest.mark.models
 def test_tracks_der_and_names_on_the_real_zoom_folder(engines):
     session = ingest_folder(AMI_FOLDER)
-    result = TrackDiarizer(session, engines.speech).diarize(None, DiarizeOptions(), lambda *a, **k: None)
+    result = track_diarizer(session, engines).diarize(None, DiarizeOptions(), lambda *a, **k: None)
     assert {"Anna Ferri", "Bianca Galli", "Dario Conte"} <= set(result.speakers)
     der = DiarizationErrorRate(collar=COLLAR)(_ami_reference(), result.to_annotation())
-    assert der <= 0.11, f"DER ±0.25 s {der:.4f} (measured 0.063 on 2026-11-23; 0.151 before the voice band)"
+    # measured 0.041 on 2026-11-23 (0.063 without the own-voice check, 0.151 before the voice band);
+    # 1.55 s of the 2.0 s left is Anna's "button or something like that" at 0-1.6 s, on her headset
+    # and in her AMI words, but missing from the reference turns
+    assert der <= 0.08, f"DER ±0.25 s {der:.4f}"
     report = result.bleed
     assert report.attenuation_db > 15 and 0.3 < report.bleed_share < 0.8  # headsets: bleed far below the voices
     assert [t.name for t in report.tracks] == [t.name for t in session.tracks]
@@ -118,6 +129,74 @@ def test_talking_over_a_louder_voice_is_kept_and_its_bleed_is_not():
     assert turns(DiarizeOptions(track_own_voice_db=15.0)) == [(0.0, 10.0, "Anna")]  # 10 dB is not enough
 
 
+def _ami_track_signals(engines, add=None):
+    """The AMI headsets' signals (samples kept for the own-voice check); ``add(name, samples)`` may change a track."""
+    from pipeline.diarize.speech import track_signals
+    from pipeline.diarize.tracks import _track_samples
+
+    session = ingest_folder(AMI_FOLDER)
+    samples = {t.name: _track_samples(session.path_of(t.path)) for t in session.tracks}
+    if add:
+        samples = {name: add(name, x, samples) for name, x in samples.items()}
+    return [track_signals(name, x, engines.speech) for name, x in samples.items()]
+
+
+def _seconds_of(result: Diarization, speaker: str, start: float, end: float) -> float:
+    return sum(max(0.0, min(t.end, end) - max(t.start, start)) for t in result.turns if t.speaker == speaker)
+
+
+@pytest.mark.models
+def test_own_voice_check_keeps_quiet_speech_over_a_louder_voice(engines):
+    """AMI 53.8-55.9 s: Bianca Galli talks over Dario Conte, on her headset only a few dB above
+    what it hears of him; her voice, not his, decides that it is hers."""
+    from pipeline.diarize.tracks import diarize_signals
+    from pipeline.diarize.voices import VoiceEmbedder
+
+    signals = _ami_track_signals(engines)
+    embed = VoiceEmbedder(engines.pyannote.speaker_embedding)
+    checked = diarize_signals(signals, DiarizeOptions(), embed)
+    levels_only = diarize_signals(signals, DiarizeOptions())
+    assert _seconds_of(checked, "Bianca Galli", 53.8, 55.92) >= 1.6  # measured 1.96
+    assert _seconds_of(levels_only, "Bianca Galli", 53.8, 55.92) <= 1.0  # measured 0.84
+    metric = DiarizationErrorRate(collar=COLLAR)
+    with_check, without = (metric(_ami_reference(), r.to_annotation()) for r in (checked, levels_only))
+    assert with_check < without - 0.01, (with_check, without)  # measured 0.041 against 0.063
+
+
+@pytest.mark.models
+def test_own_voice_check_does_not_take_a_louder_bleed_for_its_owner(engines):
+    """AMI 12-16 s, Anna Ferri talking: Bianca Galli's headset is given Anna's voice (her own
+    track's audio) only 16 dB down instead of 36, as if Anna leaned towards it. Bianca's track is
+    then above the bleed its levels predict, but it sounds like Anna: it stays Anna's."""
+    import numpy as np
+
+    from pipeline.diarize.tracks import LEVEL_WINDOW, _moving_average, above_bleed, diarize_signals
+    from pipeline.diarize.voices import VoiceEmbedder
+
+    stretch = slice(12 * 16000, 16 * 16000)
+
+    def lean(name, samples, tracks):
+        if name != "Bianca Galli":
+            return samples
+        louder = samples.copy()
+        louder[stretch] += tracks["Anna Ferri"][stretch] * 10 ** (-16 / 20)
+        return louder
+
+    signals = _ami_track_signals(engines, lean)
+    levels = np.stack([_moving_average(s.level, LEVEL_WINDOW) for s in signals])
+    active = np.stack([s.speech >= 0.5 for s in signals])
+    bianca = [s.name for s in signals].index("Bianca Galli")
+    above = np.median(above_bleed(levels, active)[bianca, 600:800])
+    assert 0 <= above < DiarizeOptions().track_own_voice_db, above  # measured 6.2 dB: disputed
+    embed = VoiceEmbedder(engines.pyannote.speaker_embedding)
+
+    def bianca_seconds(options: DiarizeOptions) -> float:
+        return _seconds_of(diarize_signals(signals, options, embed), "Bianca Galli", 12.0, 16.0)
+
+    checked, unchecked = bianca_seconds(DiarizeOptions()), bianca_seconds(DiarizeOptions(track_voice_margin=-2.0))
+    assert checked <= 1.0 and unchecked >= checked + 0.5, (checked, unchecked)  # measured 0.54 against 3.32
+
+
 def test_vtt_speakers_name_anonymous_labels_one_to_one():
     diarization = Diarization(
         [Turn(0, 10, "SPEAKER_00"), Turn(10, 20, "SPEAKER_01"), Turn(20, 30, "SPEAKER_00"), Turn(30, 31, "SPEAKER_02")],
@@ -152,7 +231,7 @@ def test_auto_on_the_ami_folder_records_its_measure_and_choice(engines, settings
     assert set(result.speakers) >= {"Anna Ferri", "Bianca Galli", "Dario Conte"}
     der = DiarizationErrorRate(collar=COLLAR)(_ami_reference(), result.to_annotation())
     assert result.bleed.choice == "tracks"  # headsets: bleed about 22 dB below the voices
-    assert der <= 0.11, f"DER ±0.25 s {der:.4f} (measured 0.063 on 2026-11-23: tracks)"
+    assert der <= 0.08, f"DER ±0.25 s {der:.4f} (measured 0.041 on 2026-11-23: tracks)"
 
 
 @pytest.mark.models

@@ -4,7 +4,8 @@
   (or a hub id) on the mixed recording; its anonymous labels are renamed after a
   Zoom cloud VTT's speakers, or after the per-participant tracks (``naming.py``).
 - ``tracks`` (``tracks.py``): speech detected on each track by a speech model,
-  bleed between tracks told apart from speech (``speech.py`` holds the signals).
+  bleed between tracks told apart from speech (``speech.py`` holds the signals),
+  disputed stretches settled by each participant's own voice (``voices.py``).
 - ``auto`` (``auto.py``): with two tracks or more, tracks or the mix named after
   them, by how much the tracks bleed; otherwise pyannote.
 """
@@ -22,6 +23,7 @@ from pipeline.diarize.naming import name_speakers
 from pipeline.diarize.pyannote import PyannoteDiarizer
 from pipeline.diarize.speech import SpeechDetector
 from pipeline.diarize.tracks import TrackDiarizer
+from pipeline.diarize.voices import VoiceEmbedder
 from pipeline.errors import UsageError
 from pipeline.progress import Hook, null_hook
 
@@ -32,11 +34,13 @@ __all__ = [
     "PyannoteDiarizer",
     "SpeechDetector",
     "TrackDiarizer",
+    "VoiceEmbedder",
     "choose",
     "choose_method",
     "diarize",
     "diarizer_for",
     "name_speakers",
+    "track_diarizer",
 ]
 
 METHODS = ("auto", "pyannote", "tracks", "none")
@@ -56,6 +60,11 @@ class DiarizationModels(Protocol):
     def speech(self) -> SpeechDetector: ...
 
 
+def track_diarizer(session: Session, models: DiarizationModels) -> TrackDiarizer:
+    """Tracks decided by level and, where disputed, by each participant's own voice."""
+    return TrackDiarizer(session, models.speech, VoiceEmbedder(models.pyannote.speaker_embedding))
+
+
 def choose_method(session: Session, options: DiarizeOptions) -> str:
     if options.method not in METHODS:
         raise UsageError(f"unknown diarization method {options.method!r}; choose one of {', '.join(METHODS)}")
@@ -70,9 +79,9 @@ def diarizer_for(method: str, session: Session, models: DiarizationModels) -> Di
     if method == "pyannote":
         return models.pyannote
     if method == "tracks":
-        return TrackDiarizer(session, models.speech)
+        return track_diarizer(session, models)
     if method == "auto":
-        return AutoDiarizer(TrackDiarizer(session, models.speech), lambda: models.pyannote)
+        return AutoDiarizer(track_diarizer(session, models), lambda: models.pyannote)
     return None
 
 
@@ -93,6 +102,6 @@ def diarize(
     if session.vtt:
         return name_speakers(result, session.vtt)
     if len(session.tracks) >= 2 and models is not None:
-        tracks = TrackDiarizer(session, models.speech).diarize(samples, options, null_hook)
+        tracks = track_diarizer(session, models).diarize(samples, options, null_hook)
         return name_speakers(result, tracks.turns)
     return result

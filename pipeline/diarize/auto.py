@@ -1,8 +1,8 @@
 """``auto``: trust the per-participant tracks, or diarise the mix and name it after them.
 
-The tracks are measured first (cheap: a speech model per track, no embeddings).
-Where their bleed is far below the voices (headsets, separate rooms), the tracks'
-turns are kept. Where it is not (people sharing a room or a loudspeaker), which
+The tracks are measured first (cheap: a speech model per track, a few voice embeddings,
+no clustering). Where their bleed is far below the voices (headsets, separate rooms), the
+tracks' turns are kept. Where it is not (people sharing a room or a loudspeaker), which
 track a voice belongs to is a guess, so pyannote diarises the mix and its speakers
 are named after the tracks they overlap most.
 """

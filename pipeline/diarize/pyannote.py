@@ -47,6 +47,11 @@ class PyannoteDiarizer:
         """The pipeline's segmentation network, reused for speech detection on tracks."""
         return self.pipeline._segmentation.model
 
+    @property
+    def speaker_embedding(self):  # -> pyannote.audio.pipelines.speaker_verification.PretrainedSpeakerEmbedding
+        """The pipeline's speaker embedding (CAM++ here), reused for the own-voice check on tracks."""
+        return self.pipeline._embedding
+
     def diarize(self, samples: np.ndarray, options: DiarizeOptions, hook: Hook) -> Diarization:
         import torch
 

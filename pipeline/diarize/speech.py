@@ -28,6 +28,7 @@ class TrackSignals:
     name: str
     speech: np.ndarray  # probability of speech, 0..1
     level: np.ndarray  # dBFS in VOICE_BAND
+    samples: np.ndarray | None = None  # the track at SAMPLE_RATE, for the own-voice check (``voices``)
 
     @property
     def frames(self) -> int:
@@ -65,7 +66,7 @@ class SpeechDetector:
 
 def track_signals(name: str, samples: np.ndarray, detector: SpeechDetector) -> TrackSignals:
     speech = detector.probabilities(samples)
-    return TrackSignals(name, speech, frame_levels(voice_band(samples), len(speech)))
+    return TrackSignals(name, speech, frame_levels(voice_band(samples), len(speech)), samples)
 
 
 def voice_band(samples: np.ndarray) -> np.ndarray:
@@ -80,3 +81,10 @@ def frame_levels(samples: np.ndarray, frames: int) -> np.ndarray:
     padded[: min(len(samples), len(padded))] = samples[: len(padded)]
     power = np.mean(padded.reshape(frames, HOP).astype(np.float64) ** 2, axis=1)
     return (10 * np.log10(power + 1e-10)).astype(np.float32)
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) index pairs of the runs of True in a boolean vector."""
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))

@@ -7,7 +7,9 @@ hears it loudest in the voice band (levels averaged over a second). Another trac
 keeps it too where it is ``track_own_voice_db`` above what it hears of the others'
 voices: each pair's bleed is measured on the recording (how much quieter track j
 is than track i where i is the loudest), so a participant who talks over someone
-louder is kept, while the bleed of that louder voice is not. How much
+louder is kept, while the bleed of that louder voice is not. Where a track is above
+its predicted bleed by less than that, its audio is compared with each participant's
+voice (``voices``): it is kept if it sounds like its owner rather than the loudest. How much
 quieter the bleed is than the voice, and how much of the detected speech was bleed,
 is the recording's bleed measure, which ``auto`` uses to trust the tracks or not.
 """
@@ -21,7 +23,8 @@ import numpy as np
 
 from pipeline.artifacts import BleedReport, Diarization, Session, TrackBleed, Turn
 from pipeline.config import DiarizeOptions
-from pipeline.diarize.speech import FRAME, SpeechDetector, TrackSignals, track_signals
+from pipeline.diarize.speech import FRAME, SpeechDetector, TrackSignals, runs, track_signals
+from pipeline.diarize.voices import Embed, keep_own_voices
 from pipeline.progress import Hook
 
 LEVEL_WINDOW = 50  # frames (1 s) over which levels are compared: a syllable's dips do not flip the owner
@@ -33,9 +36,10 @@ NOISE_FLOOR_MARGIN_DB = 6.0
 class TrackDiarizer:
     """Speaker turns from per-participant tracks, labelled with display names."""
 
-    def __init__(self, session: Session, detector: SpeechDetector) -> None:
+    def __init__(self, session: Session, detector: SpeechDetector, embed: Embed | None = None) -> None:
         self.tracks = [(t.name, session.path_of(t.path)) for t in session.tracks]
         self.detector = detector
+        self.embed = embed  # None: no own-voice check, the levels alone decide
 
     def diarize(self, samples: np.ndarray, options: DiarizeOptions, hook: Hook) -> Diarization:
         signals = []
@@ -43,7 +47,7 @@ class TrackDiarizer:
             hook("diarization", total=len(self.tracks), completed=done)
             signals.append(track_signals(name, _track_samples(path), self.detector))
         hook("diarization", total=len(self.tracks), completed=len(self.tracks))
-        return diarize_signals(signals, options)
+        return diarize_signals(signals, options, self.embed)
 
 
 def _track_samples(path: Path) -> np.ndarray:
@@ -54,7 +58,7 @@ def _track_samples(path: Path) -> np.ndarray:
         return audio.load_samples(Path(decoded.path))
 
 
-def diarize_signals(signals: list[TrackSignals], options: DiarizeOptions) -> Diarization:
+def diarize_signals(signals: list[TrackSignals], options: DiarizeOptions, embed: Embed | None = None) -> Diarization:
     """Turns of each track's own speech, and the recording's bleed measure."""
     signals = _same_length(signals)
     active = np.stack([s.speech >= options.track_speech_threshold for s in signals])
@@ -62,7 +66,12 @@ def diarize_signals(signals: list[TrackSignals], options: DiarizeOptions) -> Dia
     heard = np.where(active, levels, -np.inf)
     loudest = heard.max(axis=0, keepdims=True)
     own = active & (heard >= loudest - options.track_overlap_db)
-    own |= active & (above_bleed(levels, active) >= options.track_own_voice_db)
+    above = above_bleed(levels, active)
+    own |= active & (above >= options.track_own_voice_db)
+    if embed is not None and options.track_voice_margin is not None and all(s.samples is not None for s in signals):
+        own = keep_own_voices(
+            [s.samples for s in signals], active, own, above, levels, embed, options.track_voice_margin
+        )
     bleed = active & ~own
     turns = [
         Turn(round(start * FRAME, 3), round(end * FRAME, 3), s.name)
@@ -106,7 +115,7 @@ def _same_length(signals: list[TrackSignals]) -> list[TrackSignals]:
     def pad(values: np.ndarray, fill: float) -> np.ndarray:
         return np.pad(values, (0, length - len(values)), constant_values=fill)
 
-    return [TrackSignals(s.name, pad(s.speech, 0), pad(s.level, -100)) for s in signals]
+    return [TrackSignals(s.name, pad(s.speech, 0), pad(s.level, -100), s.samples) for s in signals]
 
 
 def _moving_average(values: np.ndarray, width: int) -> np.ndarray:
@@ -142,10 +151,3 @@ def clean(active: np.ndarray, options: DiarizeOptions) -> np.ndarray:
         if end - start < shortest:
             cleaned[start:end] = False
     return cleaned
-
-
-def runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(start, end) index pairs of the runs of True in a boolean vector."""
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
