@@ -95,7 +95,7 @@ def diarization_rows(engines: Engines, settings: Settings, scratch: Path) -> lis
     from pyannote.database.util import load_rttm
     from pyannote.metrics.diarization import DiarizationErrorRate
 
-    from pipeline.diarize import TrackDiarizer, diarize
+    from pipeline.diarize import diarize, track_diarizer
     from pipeline.ingest import ingest_folder
     from tests.test_diarize import _ami_reference
 
@@ -111,7 +111,7 @@ def diarization_rows(engines: Engines, settings: Settings, scratch: Path) -> lis
             f"{DiarizationErrorRate()(reference, result.to_annotation()):.4f}",
         )
     ]
-    tracks = TrackDiarizer(session).diarize(None, settings.diarize, lambda *a, **k: None)
+    tracks = track_diarizer(session, engines).diarize(None, settings.diarize, lambda *a, **k: None)
     rows.append(("DER tracks, AMI ES2004a", f"{DiarizationErrorRate()(_ami_reference(), tracks.to_annotation()):.4f}"))
     mix = load_samples(Path(decode(folder / "audio_only.m4a", scratch / "ami.wav").path))
     named = diarize(mix, session, engines.pyannote, settings.diarize)

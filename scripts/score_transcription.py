@@ -193,7 +193,7 @@ def transcribe_item(item: Item, engines: Any, settings: Any, scratch: Path) -> t
     session = next(s for s in ingest.discover(item.folder) if hasattr(s, "tracks"))
     programme = load_programme(item.programme) if item.programme else None
     samples = load_samples(Path(decode(session.audio_path, scratch / f"{item.name}.wav").path))
-    turns = diarize.diarize(samples, session, diarize.TrackDiarizer(session), settings.diarize)
+    turns = diarize.diarize(samples, session, diarize.track_diarizer(session, engines), settings.diarize)
     started = time.perf_counter()
     raw = transcribe(
         samples, engines.transcriber, settings.transcribe, context=session_context(session, programme),

@@ -66,12 +66,12 @@ def test_a_speakers_regions_are_batched_up_to_a_block():
 
 @pytest.fixture(scope="module")
 def ami_session_and_turns(settings, engines):
-    from pipeline.diarize import TrackDiarizer, diarize
+    from pipeline.diarize import diarize, track_diarizer
     from pipeline.ingest import discover
     from tests.conftest import AMI_FOLDER
 
     session = next(iter(discover(AMI_FOLDER)))
-    tracks = TrackDiarizer(session, engines.speech)
+    tracks = track_diarizer(session, engines)
     return session, diarize(np.zeros(0, dtype=np.float32), session, tracks, settings.diarize)
 
 
