@@ -129,7 +129,10 @@ def print_scores(set_dir: Path, sessions: list[AudioSession], *, totals_only: bo
     print(f"== {set_dir.name}: {len(done)}/{len(sessions)} sessions transcribed")
     with_programme = [s for s in done if s.programme is not None]
     runs = {
-        "without programme": (done, {s.name: score_tables.score_one(s.labelled(), use_programme=False)[0] for s in done}),
+        "without programme": (
+            done,
+            {s.name: score_tables.score_one(s.labelled(), use_programme=False)[0] for s in done},
+        ),
         "with programme": (
             with_programme,
             {s.name: score_tables.score_one(s.labelled(), use_programme=True)[0] for s in with_programme},
