@@ -7,10 +7,12 @@
 
 For every ``labels/<name>.labels.json`` of the set, ``python -m pipeline run`` (the defaults a user
 gets: Whisper base, the mix, speakers from the tracks) processes ``recordings/<its recording>`` into
-``outputs/``; a session already transcribed is not run again. Each transcript is then scored with
+``outputs/<name>/`` (its own outputs folder, so that several copies of this script can share a
+set: each claims a session before running it); a session already run is not run again. Each
+transcript is then scored with
 ``scripts/score_tables.py``'s functions, without and with the programme (sessions that have one),
 and the per-set totals are printed; ``--totals-only`` prints nothing per session (held-out sets).
-The run time per audio hour is printed from ``outputs/timings.json``.
+The run time per audio hour is printed from the sessions' ``outputs/<name>/timing.json``.
 
 ``--asr-material DIR`` writes, for each session, ``<name>.transcript.json`` (the pipeline's) and
 ``<name>.labels.json`` (each ASR segment takes the table and heading of the utterance it overlaps
@@ -41,7 +43,8 @@ from pipeline.artifacts import Transcript  # noqa: E402
 from pipeline.ingest import discover  # noqa: E402
 from pipeline.tables import Tables  # noqa: E402
 
-TIMINGS = "timings.json"
+TIMING = "timing.json"
+CLAIM = ".claimed"
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,16 @@ class AudioSession:
     name: str
     labels: Path
     recording: Path
-    output: Path
+    output: Path  # the pipeline's folder for the session, inside ``run_dir``
+
+    @property
+    def run_dir(self) -> Path:
+        return self.output.parent
+
+    @property
+    def timing(self) -> dict[str, float] | None:
+        path = self.run_dir / TIMING
+        return json.loads(path.read_text()) if path.is_file() else None
 
     @property
     def programme(self) -> Path | None:
@@ -71,39 +83,44 @@ def audio_sessions(set_dir: Path) -> list[AudioSession]:
     for labels in sorted((set_dir / "labels").glob("*.labels.json")):
         recording = set_dir / "recordings" / json.loads(labels.read_text(encoding="utf-8"))["recording"]
         (found,) = discover(recording)
-        output = set_dir / "outputs" / found.session_id
-        sessions.append(AudioSession(labels.name.removesuffix(".labels.json"), labels, recording, output))
+        name = labels.name.removesuffix(".labels.json")
+        sessions.append(AudioSession(name, labels, recording, set_dir / "outputs" / name / found.session_id))
     return sessions
 
 
 # --------------------------------------------------------------------------- running
 
 
-def run_pipeline(session: AudioSession, outputs: Path) -> float:
+def run_pipeline(session: AudioSession) -> float:
     """``python -m pipeline run`` on one recording with the user's defaults; return the wall time."""
     began = time.monotonic()
-    command = [sys.executable, "-m", "pipeline", "run", str(session.recording), "--out", str(outputs), "--quiet"]
-    subprocess.run(command, check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    command = [sys.executable, "-m", "pipeline", "run", str(session.recording), "--out", str(session.run_dir)]
+    subprocess.run([*command, "--quiet"], check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     return time.monotonic() - began
 
 
-def run_all(sessions: list[AudioSession], outputs: Path) -> None:
-    timings_file = outputs / TIMINGS
-    timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
+def claim(session: AudioSession) -> bool:
+    """Take the session for this process; False when it is done or another process has it."""
+    session.run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        (session.run_dir / CLAIM).open("x").close()
+    except FileExistsError:
+        return False
+    return session.timing is None
+
+
+def run_all(sessions: list[AudioSession]) -> None:
     for position, session in enumerate(sessions, 1):
-        if session.transcript.is_file() and session.name in timings:
+        if not claim(session):
             continue
-        seconds = run_pipeline(session, outputs)
+        seconds = run_pipeline(session)
         duration = json.loads(session.labels.read_text(encoding="utf-8"))["duration"]
-        timings[session.name] = {"wall_s": round(seconds, 1), "audio_s": duration}
-        timings_file.write_text(json.dumps(timings, indent=1) + "\n")
+        (session.run_dir / TIMING).write_text(json.dumps({"wall_s": round(seconds, 1), "audio_s": duration}) + "\n")
         print(f"[{position}/{len(sessions)}] run in {seconds:.0f} s for {duration / 60:.1f} min of audio", flush=True)
 
 
-def timing_line(outputs: Path, sessions: list[AudioSession]) -> str:
-    timings_file = outputs / TIMINGS
-    timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
-    runs = [timings[s.name] for s in sessions if s.name in timings]
+def timing_line(sessions: list[AudioSession]) -> str:
+    runs = [s.timing for s in sessions if s.timing is not None]
     wall = sum(r["wall_s"] for r in runs)
     audio = sum(r["audio_s"] for r in runs)
     if not audio:
@@ -125,7 +142,7 @@ def pipeline_scores(session: AudioSession) -> score_tables.Scores:
 
 
 def print_scores(set_dir: Path, sessions: list[AudioSession], *, totals_only: bool) -> None:
-    done = [s for s in sessions if s.transcript.is_file()]
+    done = [s for s in sessions if s.timing is not None]
     print(f"== {set_dir.name}: {len(done)}/{len(sessions)} sessions transcribed")
     with_programme = [s for s in done if s.programme is not None]
     runs = {
@@ -141,6 +158,8 @@ def print_scores(set_dir: Path, sessions: list[AudioSession], *, totals_only: bo
     }
     for title, (members, per_session) in runs.items():
         print(f"-- {title} ({len(members)} sessions)")
+        if not members:
+            continue
         if not totals_only:
             for name, scores in per_session.items():
                 print(f"  {name:32} {score_tables.format_scores(scores)}")
@@ -195,18 +214,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("set_dir", type=Path, help="a folder written by synthesise_plenaries.py (labels/, recordings/)")
     parser.add_argument("--no-run", action="store_true", help="only score what is already transcribed")
+    parser.add_argument("--no-score", action="store_true", help="only run the pipeline (e.g. a second worker)")
+    parser.add_argument("--reverse", action="store_true", help="run the sessions last first (a second worker)")
     parser.add_argument("--totals-only", action="store_true", help="no per-session lines (held-out sets)")
     parser.add_argument("--asr-material", type=Path, help="write ASR-output training material into this folder")
     args = parser.parse_args(argv)
     sessions = audio_sessions(args.set_dir)
-    outputs = args.set_dir / "outputs"
     if not args.no_run:
-        run_all(sessions, outputs)
+        run_all(sessions[::-1] if args.reverse else sessions)
+    if args.no_score:
+        return 0
     print_scores(args.set_dir, sessions, totals_only=args.totals_only)
-    print(timing_line(outputs, sessions))
+    print(timing_line(sessions))
     if args.asr_material:
         for session in sessions:
-            if session.transcript.is_file():
+            if session.timing is not None:
                 write_asr_material(session, args.asr_material)
     return 0
 
