@@ -109,10 +109,14 @@ def claim(session: AudioSession) -> bool:
     return session.timing is None
 
 
-def run_all(sessions: list[AudioSession]) -> None:
+def run_all(sessions: list[AudioSession], limit: int | None = None) -> None:
+    runs = 0
     for position, session in enumerate(sessions, 1):
+        if limit is not None and runs >= limit:
+            return
         if not claim(session):
             continue
+        runs += 1
         seconds = run_pipeline(session)
         duration = json.loads(session.labels.read_text(encoding="utf-8"))["duration"]
         (session.run_dir / TIMING).write_text(json.dumps({"wall_s": round(seconds, 1), "audio_s": duration}) + "\n")
@@ -215,13 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("set_dir", type=Path, help="a folder written by synthesise_plenaries.py (labels/, recordings/)")
     parser.add_argument("--no-run", action="store_true", help="only score what is already transcribed")
     parser.add_argument("--no-score", action="store_true", help="only run the pipeline (e.g. a second worker)")
+    parser.add_argument("--limit", type=int, help="run at most this many sessions")
     parser.add_argument("--reverse", action="store_true", help="run the sessions last first (a second worker)")
     parser.add_argument("--totals-only", action="store_true", help="no per-session lines (held-out sets)")
     parser.add_argument("--asr-material", type=Path, help="write ASR-output training material into this folder")
     args = parser.parse_args(argv)
     sessions = audio_sessions(args.set_dir)
     if not args.no_run:
-        run_all(sessions[::-1] if args.reverse else sessions)
+        run_all(sessions[::-1] if args.reverse else sessions, args.limit)
     if args.no_score:
         return 0
     print_scores(args.set_dir, sessions, totals_only=args.totals_only)
