@@ -176,16 +176,12 @@ def print_scores(set_dir: Path, sessions: list[AudioSession], *, totals_only: bo
 # --------------------------------------------------------------------------- ASR training material
 
 
-def _overlap(a_start: float, a_end: float, b_start: float, b_end: float) -> float:
-    return max(0.0, min(a_end, b_end) - max(a_start, b_start))
-
-
 def segment_labels(transcript: Transcript, utterances: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each ASR segment takes the table and heading of the utterance it overlaps most (none: null)."""
     labelled = []
     for index, segment in enumerate(transcript.segments):
-        best = max(utterances, key=lambda u: _overlap(segment.start, segment.end, u["start"], u["end"]))
-        if _overlap(segment.start, segment.end, best["start"], best["end"]) <= 0:
+        best = max(utterances, key=lambda u: score_tables._overlap(segment.start, segment.end, u["start"], u["end"]))
+        if score_tables._overlap(segment.start, segment.end, best["start"], best["end"]) <= 0:
             best = {"table": None, "heading": None}
         table = best["table"]
         labelled.append({"index": index, "table_number": table, "heading": best["heading"] if table else None})
