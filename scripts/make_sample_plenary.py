@@ -450,8 +450,13 @@ def move_into_place(built: Path, target: Path) -> None:
         shutil.rmtree(backup)
 
 
-def build(script_path: Path, out: Path, labels_dir: Path) -> Path:
-    script, speakers = load_script(script_path)
+def synthesise_folder(
+    script: dict[str, Any], speakers: dict[str, Speaker], out: Path, extra_files: dict[str, bytes] | None = None
+) -> tuple[Path, list[Placed], float]:
+    """Speak the script into a Zoom folder under ``out``; return the folder, the utterances' times, the length.
+
+    ``extra_files`` (name -> bytes) are written into the folder too, e.g. the session's ``programma.yaml``.
+    """
     check_tools(speakers)
     session = folder_name(script["meeting"])
     out.mkdir(parents=True, exist_ok=True)
@@ -461,12 +466,21 @@ def build(script_path: Path, out: Path, labels_dir: Path) -> Path:
         placed, clean, total = place_utterances(script, speakers, work)
         duration = total / SR
         write_folder(Path(tmp) / session, script, speakers, clean, duration)
+        for name, content in (extra_files or {}).items():
+            (Path(tmp) / session / name).write_bytes(content)
         move_into_place(Path(tmp) / session, out / session)
+    return out / session, placed, duration
+
+
+def build(script_path: Path, out: Path, labels_dir: Path) -> Path:
+    script, speakers = load_script(script_path)
+    folder, placed, duration = synthesise_folder(script, speakers, out)
+    session = folder.name
     data = labels(session, script, speakers, placed, duration)
     stem = script_path.with_suffix("").name
     write_atomic(labels_dir / f"{stem}.labels.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     write_atomic(labels_dir / f"{stem}.rttm", rttm(data["turns"]))
-    return out / session
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:

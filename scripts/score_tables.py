@@ -339,7 +339,7 @@ def score_all(
 # --------------------------------------------------------------------------- printing
 
 
-def _format(scores: Scores) -> str:
+def format_scores(scores: Scores) -> str:
     s = scores.summary()
     headings = " ".join(f"{h[:4]}={s[f'heading_{h}']:.2f}" for h in STATES if f"heading_{h}" in s)
     return (
@@ -361,12 +361,12 @@ def _print_folder(folder: Path, options: TablesOptions, *, totals_only: bool = F
         for name, scores in per_session.items():
             if totals_only or (use_programme and name not in with_programme):
                 continue
-            print(f"  {name:32} {_format(scores)}")
+            print(f"  {name:32} {format_scores(scores)}")
         if use_programme:
             total = sum((per_session[n] for n in with_programme), Scores())
-            print(f"  {'TOTAL (sessions with programme)':32} {_format(total)}")
+            print(f"  {'TOTAL (sessions with programme)':32} {format_scores(total)}")
         else:
-            print(f"  {'TOTAL':32} {_format(total)}")
+            print(f"  {'TOTAL':32} {format_scores(total)}")
             print(format_headings(total))
 
 
@@ -395,7 +395,7 @@ def _print_end_to_end(transcript_path: Path, labels_path: Path, programme: Path 
     session = LabelledSession(transcript_path.stem, transcript_path, labels_path, programme)
     for use_programme in (False, True) if programme else (False,):
         scores, _ = score_one(session, use_programme=use_programme, options=options)
-        print(f"{'with' if use_programme else 'without'} programme: {_format(scores)}")
+        print(f"{'with' if use_programme else 'without'} programme: {format_scores(scores)}")
         print(format_headings(scores))
 
 
