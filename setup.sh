@@ -6,8 +6,8 @@
 #   ./setup.sh                              set up only
 #
 # Needs Python 3.11 or 3.12 and the package registries (PyPI, and Debian's for ffmpeg
-# when it is missing). Installs: ffmpeg, redis-server (and chromium and LibreOffice Writer for the
-# tests), a virtual environment in .venv with the
+# when it is missing). Installs: ffmpeg, redis-server (and chromium, LibreOffice Writer, festival
+# with two Italian voices and espeak-ng for the tests), a virtual environment in .venv with the
 # pinned dependencies of requirements.lock, and the model weights into models/.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -35,6 +35,11 @@ install_system_packages() {
   if [ "${1:-}" = test ]; then
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+    # the synthetic plenaries' voices (scripts/synthesise_plenaries.py and its test)
+    command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+    command -v text2wave >/dev/null 2>&1 || missing+=(festival)
+    [ -d /usr/share/festival/voices/italian/lp_diphone ] || missing+=(festvox-italp16k)
+    [ -d /usr/share/festival/voices/italian/pc_diphone ] || missing+=(festvox-itapc16k)
   fi
   [ ${#missing[@]} -eq 0 ] && return
   command -v apt-get >/dev/null 2>&1 || die "please install ${missing[*]} (no apt-get here)"
