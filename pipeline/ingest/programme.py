@@ -137,9 +137,7 @@ class Programme:
         """Validate the YAML mapping; a problem raises ``ProgrammeError`` naming ``source``."""
         if not isinstance(data, dict):
             raise ProgrammeError(source, "expected a mapping of keys (processo, tema, tavoli, ...)")
-        unknown = sorted(set(map(str, data)) - _TOP_KEYS)
-        if unknown:
-            raise ProgrammeError(source, f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_TOP_KEYS))})")
+        _reject_unknown_keys(data, _TOP_KEYS, source)
         return cls(
             process=_text(data, "processo", source),
             organisation=_text(data, "ente", source),
@@ -155,6 +153,12 @@ class Programme:
             protocol=_text(data, "protocollo", source),
             timezone=_zone(data.get("fuso_orario"), source),
         )
+
+
+def _reject_unknown_keys(data: dict[str, Any], known: set[str], source: object, where: str = "") -> None:
+    unknown = sorted(set(map(str, data)) - known)
+    if unknown:
+        raise ProgrammeError(source, f"{where}unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
 
 
 def _text(data: dict[str, Any], key: str, source: object, where: str = "") -> str | None:
@@ -174,9 +178,7 @@ def _official(value: Any, key: str, source: object) -> Official | None:
         return Official(value.strip()) if value.strip() else None
     if not isinstance(value, dict):
         raise ProgrammeError(source, f"{key!r} should be a name or {{nome: ..., qualifica: ...}}")
-    unknown = sorted(set(map(str, value)) - _OFFICIAL_KEYS)
-    if unknown:
-        raise ProgrammeError(source, f"{key}: unknown key {unknown[0]!r} (known: nome, qualifica)")
+    _reject_unknown_keys(value, _OFFICIAL_KEYS, source, f"{key}: ")
     name = _text(value, "nome", source, f"{key}: ")
     if name is None:
         raise ProgrammeError(source, f"{key}: 'nome' is missing")
@@ -190,9 +192,7 @@ def _act(value: Any, source: object) -> Act | None:
         return Act(text=value.strip()) if value.strip() else None
     if not isinstance(value, dict):
         raise ProgrammeError(source, "'atto' should be a text or {tipo: ..., numero: ..., data: ...}")
-    unknown = sorted(set(map(str, value)) - _ACT_KEYS)
-    if unknown:
-        raise ProgrammeError(source, f"atto: unknown key {unknown[0]!r} (known: {', '.join(sorted(_ACT_KEYS))})")
+    _reject_unknown_keys(value, _ACT_KEYS, source, "atto: ")
     return Act(
         kind=_text(value, "tipo", source, "atto: "),
         number=_text(value, "numero", source, "atto: "),
@@ -248,9 +248,7 @@ def _table(entry: Any, position: int, source: object) -> TablePlan:
     where = f"tavoli[{position}]: "
     if not isinstance(entry, dict):
         raise ProgrammeError(source, f"{where}expected {{numero: ..., tema: ...}}, got {entry!r}")
-    unknown = sorted(set(map(str, entry)) - _TABLE_KEYS)
-    if unknown:
-        raise ProgrammeError(source, f"{where}unknown key {unknown[0]!r} (known: {', '.join(sorted(_TABLE_KEYS))})")
+    _reject_unknown_keys(entry, _TABLE_KEYS, source, where)
     return TablePlan(
         number=_table_number(entry.get("numero", position), where, source),
         theme=_text(entry, "tema", source, where),
