@@ -225,6 +225,13 @@ def test_an_upload_in_the_review_app_is_processed_by_the_workers(cluster):
     assert record.state == "done" and record.worker and record.worker.endswith("@test")
 
 
+def worker_transcribing(cluster, session: str):
+    """The worker whose log says it started transcribing ``session`` (waits up to a minute)."""
+    started = f"{session} transcription: started"
+    return wait_until(lambda: next((w for w in cluster.workers.values() if started in w.text()), None), 60,
+                      "the transcription to start")  # fmt: skip
+
+
 def test_a_worker_killed_mid_transcription_leaves_its_session_to_the_other(cluster):
     recordings = cluster.folder("killed")
     cut_clip(SAMPLE_MIX, recordings / "2024-05-01 11.00 lunga.wav", 20, 60)
@@ -234,9 +241,7 @@ def test_a_worker_killed_mid_transcription_leaves_its_session_to_the_other(clust
     assert queued.returncode == 0, queued.stderr
     [job] = job_ids(queued.stderr)
 
-    started = f"{session} transcription: started"
-    victim = wait_until(lambda: next((w for w in cluster.workers.values() if started in w.text()), None), 60,
-                        "the transcription to start")  # fmt: skip
+    victim = worker_transcribing(cluster, session)
     time.sleep(1.0)
     assert f"{session} transcription: done" not in victim.text(), "too late to kill it mid-transcription"
     victim.kill()
@@ -263,9 +268,7 @@ def test_a_pool_process_killed_mid_transcription_gives_its_job_back_at_once(clus
     queued = verbali("run", "recordings/pool", "--out", "out-pool", "--settle", "0", *FAST,
                      cwd=cluster.root, broker=cluster.redis.url)  # fmt: skip
     [job] = job_ids(queued.stderr)
-    started = f"{session} transcription: started"
-    victim = wait_until(lambda: next((w for w in cluster.workers.values() if started in w.text()), None), 60,
-                        "the transcription to start")  # fmt: skip
+    victim = worker_transcribing(cluster, session)
     time.sleep(1.0)
     [child] = [int(pid) for pid in Path(f"/proc/{victim.process.pid}/task/{victim.process.pid}/children")
                .read_text().split()]  # fmt: skip
