@@ -217,8 +217,9 @@ def build_remix(cache: Path, name: str, speakers: list[str], seed: int, seconds:
     ``headsets``: each track hears the others 18-26 dB down; ``room``: 3-8 dB down (people
     sharing a room), a clean delayed copy; ``reverb``: the room again, each voice heard through a
     synthetic room response (reverberation time 0.3-0.7 s); ``noisy``: headsets, and a third of
-    the tracks (at least one) also carry real breathing and handling bursts every 2-6 s, in the mix too; ``gains``: headsets, each
-    track (voice, bleed and noise floor) scaled by -12..+6 dB, as microphones set differently.
+    the tracks (at least one) also carry real breathing and handling bursts every 2-6 s, in the mix
+    too; ``gains``: headsets, each track (voice, bleed and noise floor) scaled by -12..+6 dB, as
+    microphones set differently.
     """
     material = voices(cache)
     rng = np.random.default_rng(seed)
