@@ -63,7 +63,9 @@ def test_tracks_der_and_names_on_the_real_zoom_folder(engines):
     # and in her AMI words, but missing from the reference turns
     assert der <= 0.08, f"DER ±0.25 s {der:.4f}"
     report = result.bleed
-    assert report.attenuation_db > 15 and 0.3 < report.bleed_share < 0.8  # headsets: bleed far below the voices
+    # headsets: bleed far below the voices; share 0.32 with the speech gate (0.54 without it: the
+    # faint bleed no longer reaches the speech model)
+    assert report.attenuation_db > 15 and 0.15 < report.bleed_share < 0.8
     assert [t.name for t in report.tracks] == [t.name for t in session.tracks]
 
 
