@@ -212,7 +212,8 @@ class ReportFinder:
         names_table = any(s.table_refs for s in opening)
         answers = pending is not None and _answers_by_name(turn, pending)
         says_who = names_table or answers or any(s.speaks_for_table for s in opening)
-        if any(s.labels & {"OPENING", "CLOSING"} for s in opening) and not says_who:
+        invited = pending is not None and not pending.floor and index - pending.turn <= self.options.handover_reach
+        if any(_opens_or_closes(s, greeting_allowed=invited) for s in opening) and not says_who:
             return []
         # "sono Elisabetta Marcon ... riporto quanto emerso nel gruppo": a presenter, even before any hand-over
         presents = any(s.speaks_for_table for s in opening) and any(s.intro_name for s in opening)
@@ -368,6 +369,13 @@ def _ends_naming_a_table(turn: Turn) -> bool:
         closing.pop()
     last = closing[-1]
     return last.names_table and not _asks(last) and any(r.number or r.relative for r in last.table_refs)
+
+
+def _opens_or_closes(signal: Signals, *, greeting_allowed: bool) -> bool:
+    """Opens or closes the meeting; after a hand-over, "buonasera a tutti" is how many a report begins."""
+    if "CLOSING" in signal.labels:
+        return True
+    return "OPENING" in signal.labels and not (greeting_allowed and "GREETING" in signal.labels)
 
 
 def _chimes_in(signal: Signals) -> bool:

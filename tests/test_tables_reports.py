@@ -1,0 +1,68 @@
+"""Where reports start and end, whose voices they take in, and which table they are (pipeline/tables/reports.py,
+turns.py, assembly.py): one behaviour per test, on short plenaries written here."""
+
+from __future__ import annotations
+
+from pipeline.artifacts import Segment, Transcript, Word
+from pipeline.tables import TableReport, TablesOptions, find_tables
+
+BLANK = TablesOptions(spacy_model="blank")
+FACILITATOR = "SPEAKER_00"
+
+FIRST_REPORT = [
+    "Grazie. Sono Giulia Bianchi della Cooperativa sociale Il Ponte, portavoce del tavolo uno.",
+    "Per quanto riguarda le criticità, mancano spazi per i ragazzi e c'è un forte isolamento delle famiglie.",
+    "Le risorse: c'è già lo sportello del Comune di Voghera e funziona bene il doposcuola della parrocchia.",
+    "Come proposte, bisognerebbe creare un centro di aggregazione e potenziare l'educativa di strada.",
+    "Infine sulla rete, serve un coordinamento stabile tra scuole e servizi, un tavolo permanente.",
+]
+# A report with no self-introduction and no table named: only the hand-over before it says whose it is.
+HOUSING = [
+    "Noi eravamo otto, c'erano due ragazzi che sono stati ospiti del dormitorio e hanno parlato tanto.",
+    "Il problema più grande è che le case popolari hanno una graduatoria di anni e gli sfratti aumentano.",
+    "Esiste un'agenzia per la casa del Comune e c'è un'esperienza di housing sociale che funziona bene.",
+    "Proponiamo un fondo di garanzia per i proprietari e bisognerebbe recuperare gli alloggi sfitti.",
+    "E la rete: i servizi sociali, il sindacato inquilini e le cooperative devono parlarsi prima degli sfratti.",
+]
+
+
+def transcript(turns: list[tuple[str, str]]) -> Transcript:
+    """One segment per (speaker, text), with word timings at a steady pace."""
+    segments, clock = [], 1.0
+    for speaker, text in turns:
+        start, timed = clock, []
+        for token in text.split():
+            timed.append(Word(clock, clock + 0.3, " " + token, 0.9))
+            clock += 0.35 + (0.4 if token[-1] in ".?!" else 0.0)
+        segments.append(Segment(start, clock, text, timed, speaker))
+        clock += 0.8
+    return Transcript("it", segments, duration=clock)
+
+
+def tables_of(turns: list[tuple[str, str]]) -> list[TableReport]:
+    return find_tables(transcript(turns), options=BLANK).tables
+
+
+def first_table(speaker: str = "SPEAKER_01") -> list[tuple[str, str]]:
+    return [
+        (FACILITATOR, "Buonasera, sono Anna dell'Ufficio di Piano. Passiamo al primo tavolo, do la parola a Giulia."),
+        *((speaker, text) for text in FIRST_REPORT),
+    ]
+
+
+def spans(tables: list[TableReport], turns: list[tuple[str, str]]) -> list[list[int]]:
+    """Which utterances (by index) each table's report covers."""
+    segments = transcript(turns).segments
+    return [[i for i, s in enumerate(segments) if t.start <= (s.start + s.end) / 2 <= t.end] for t in tables]
+
+
+def test_a_report_may_open_by_greeting_the_room() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Passiamo alla casa. Valentina, vai."),
+        ("SPEAKER_02", "Sì, buonasera a tutti. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:]),
+    ]
+    tables = tables_of(turns)
+    assert len(tables) == 2
+    assert spans(tables, turns)[1] == [7, 8, 9, 10, 11]
