@@ -66,3 +66,29 @@ def test_a_report_may_open_by_greeting_the_room() -> None:
     tables = tables_of(turns)
     assert len(tables) == 2
     assert spans(tables, turns)[1] == [7, 8, 9, 10, 11]
+
+
+def test_a_presenter_who_leads_hands_over_at_the_end_of_the_report_not_at_a_place_inside_it() -> None:
+    leader = "SPEAKER_01"
+    turns = [
+        (FACILITATOR, "Eccoci, vedo che rientrate tutti."),
+        (leader, "Marco? Marco ci senti?"),
+        (FACILITATOR, "Gli è saltata la corrente, dice di andare avanti senza di lui."),
+        (leader, "Allora andiamo in ordine. Comincio io che sono il tavolo uno, va bene?"),
+        (leader, "Allora, io sono Silvia Brunori, psicologa della cooperativa Il Cerchio Aperto."),
+        *((leader, text) for text in FIRST_REPORT[1:3]),
+        (
+            leader,
+            "E a Corciano c'è un'esperienza che ci è piaciuta molto, un educatore che aggancia i ragazzi online,"
+            " e da lì qualcuno, piano piano, è tornato a uscire.",
+        ),
+        *((leader, text) for text in FIRST_REPORT[3:]),
+        (leader, "Ecco, io avrei finito."),
+        (leader, "Passo al tavolo due, Luca."),
+        ("SPEAKER_02", "Sì, grazie Silvia. Buonasera, Luca Tiberi, dell'Informagiovani del comune."),
+        *(("SPEAKER_02", text) for text in HOUSING[1:]),
+    ]
+    tables = tables_of(turns)
+    assert [t.table_number for t in tables] == [1, 2]
+    assert [t.spokesperson.name for t in tables] == ["Silvia Brunori", "Luca Tiberi"]
+    assert spans(tables, turns)[0] == list(range(4, 11))  # the proposals after Corciano are hers too

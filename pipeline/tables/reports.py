@@ -139,13 +139,19 @@ def _split_trailing_handover(turn: Turn, options: TablesOptions) -> list[Turn]:
 
 
 def _trailing_handover(turn: Turn, cut: int, options: TablesOptions) -> int:
-    """Where a self-report ends in a hand-over to the next table ("adesso passo la parola al tavolo due")."""
-    said = 0
+    """Where a self-report ends in a hand-over to the next table ("adesso passo la parola al tavolo due").
+
+    Only near the end of the turn: "e a Corciano c'è un'esperienza" inside the report names a place, not the next
+    presenter.
+    """
+    said, left = 0, sum(s.words for s in turn.sentences[cut:])
     for index in range(cut, len(turn.sentences)):
         signal = turn.signals[index]
-        if said >= options.min_report_words and signal.handover and (signal.table_refs or signal.names):
+        near_end = left < options.min_report_words
+        if said >= options.min_report_words and near_end and signal.handover and (signal.table_refs or signal.names):
             return index
         said += turn.sentences[index].words
+        left -= turn.sentences[index].words
     return len(turn.sentences)
 
 
@@ -286,7 +292,8 @@ class ReportFinder:
             turn = self.turns[cursor]
             if turn.speaker != self.facilitator and self._presenter_hands_over(turn):
                 break
-            if turn.speaker in {draft.speaker, *draft.co_speakers}:
+            hosting = turn.speaker == self.facilitator and not turn.self_report  # after "lo riporto io"
+            if turn.speaker in {draft.speaker, *draft.co_speakers} and not hosting:
                 if self._starts_other_table(turn, draft):
                     break
                 draft.turns.append(turn)
