@@ -92,3 +92,17 @@ def test_a_presenter_who_leads_hands_over_at_the_end_of_the_report_not_at_a_plac
     assert [t.table_number for t in tables] == [1, 2]
     assert [t.spokesperson.name for t in tables] == ["Silvia Brunori", "Luca Tiberi"]
     assert spans(tables, turns)[0] == list(range(4, 11))  # the proposals after Corciano are hers too
+
+
+def test_a_report_starts_after_the_presenters_words_about_the_line() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Adesso il tavolo due, la casa. Marco, ci sei?"),
+        ("SPEAKER_02", "Mi sentite? Aspettate che tolgo il muto, il computer si è bloccato."),
+        (FACILITATOR, "Sì, ti sentiamo, vai pure."),
+        ("SPEAKER_02", "Buonasera, sono Marco Neri dell'Associazione Il Melograno. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:]),
+    ]
+    tables = tables_of(turns)
+    assert [t.table_number for t in tables] == [1, 2]
+    assert spans(tables, turns)[1] == [9, 10, 11, 12, 13]

@@ -180,7 +180,7 @@ class ReportFinder:
                 evidence = self._start_evidence(index, pending)
                 if evidence:
                     draft, index = self._extend(index, pending, evidence)
-                    drafts.append(draft)
+                    drafts.append(_without_technical_preamble(draft, self.options))
                     self.found_any, pending = True, None
                 elif turn.speaker != self.facilitator and turn.words > self.options.min_report_words:
                     pending = None  # someone else had the floor: that hand-over is spent
@@ -349,6 +349,30 @@ class ReportFinder:
     def _starts_other_table(self, turn: Turn, draft: Draft) -> bool:
         opening = turn.opening(2)
         return any(s.speaks_for_table for s in opening) and _other_table(opening, draft, self.options)
+
+
+def _without_technical_preamble(draft: Draft, options: TablesOptions) -> Draft:
+    """The report without the presenter's opening words about the line ("mi sentite? aspettate che tolgo il
+    muto"): it starts where the presenter starts to report."""
+    while len(draft.sentences) > 1:
+        first = draft.turns[0]
+        segment = [i for i, s in enumerate(first.sentences) if s.segment == first.sentences[0].segment]
+        said = [first.signals[i] for i in segment]
+        short = sum(s.words for s in said) <= 3 * options.interjection_words
+        if not short or not any("TECH" in s.labels for s in said) or any(_says_who(s) for s in said):
+            break
+        rest = len(segment)
+        if rest == len(first.sentences):
+            draft.turns.pop(0)
+        else:
+            draft.turns[0] = Turn(first.speaker, first.sentences[rest:], first.signals[rest:], first.self_report)
+    return draft
+
+
+def _says_who(signal: Signals) -> bool:
+    """Says who speaks or for which table ("sono quella dell'unità di strada"), not just "sì, sono io"."""
+    describes = "SELF_NAME" in signal.labels and "PRESENT" not in signal.labels
+    return bool(signal.intro_name or signal.table_refs or signal.speaks_for_table or describes)
 
 
 def _answers_by_name(turn: Turn, pending: Handover) -> bool:
