@@ -106,3 +106,20 @@ def test_a_report_starts_after_the_presenters_words_about_the_line() -> None:
     tables = tables_of(turns)
     assert [t.table_number for t in tables] == [1, 2]
     assert spans(tables, turns)[1] == [9, 10, 11, 12, 13]
+
+
+def test_a_report_resumes_after_a_question_in_the_middle() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Adesso il tavolo due, la casa. Marco, vai."),
+        ("SPEAKER_02", "Buonasera, sono Marco Neri dell'Associazione Il Melograno. " + HOUSING[0]),
+        ("SPEAKER_02", HOUSING[1]),
+        ("SPEAKER_03", "Scusa Marco se ti interrompo, ma la graduatoria è del comune o dell'ALER?"),
+        ("SPEAKER_02", "Dell'ALER, ma il comune fa la raccolta delle domande."),
+        ("SPEAKER_03", "Ok, grazie, scusa, vai pure avanti."),
+        *(("SPEAKER_02", text) for text in HOUSING[2:]),
+    ]
+    tables = tables_of(turns)
+    assert [t.table_number for t in tables] == [1, 2]
+    assert spans(tables, turns)[1] == list(range(7, 15))
+    assert any("resumed" in e for e in tables[1].evidence)

@@ -306,9 +306,30 @@ class ReportFinder:
                 draft.evidence.append(Evidence(Clue.SECOND_SPOKESPERSON, turn.speaker))
                 last = cursor
             else:
-                break
+                resumed = self._resumption(cursor, draft)
+                if resumed is None:
+                    break
+                draft.evidence.append(Evidence(Clue.RESUMED))
+                cursor = resumed
+                continue
             cursor += 1
         return draft, last
+
+    def _resumption(self, cursor: int, draft: Draft) -> int | None:
+        """A question in the middle of a report, answered, then "scusa, vai pure avanti": the turn where the
+        presenter goes on with the report."""
+        voices = {draft.speaker, *draft.co_speakers}
+        window = self.turns[cursor : cursor + 4]
+        for offset, turn in enumerate(window[1:], start=1):
+            before = window[offset - 1]
+            if any(s.table_refs or s.labels & {"CLOSING", "END_REPORT"} for s in before.signals):
+                return None
+            if turn.speaker not in voices or turn.words < self.options.min_report_words:
+                continue
+            let_on = before.speaker not in voices and any("RESUME" in s.labels for s in before.signals[-2:])
+            if let_on or any("RESUME" in s.labels for s in turn.opening(1)):
+                return cursor + offset
+        return None
 
     def _ends_report(self, draft: Draft) -> bool:
         closing = draft.turns[-1].signals[-2:]
