@@ -123,3 +123,19 @@ def test_a_report_resumes_after_a_question_in_the_middle() -> None:
     assert [t.table_number for t in tables] == [1, 2]
     assert spans(tables, turns)[1] == list(range(7, 15))
     assert any("resumed" in e for e in tables[1].evidence)
+
+
+def test_a_colleague_the_presenter_hands_over_to_continues_the_report_whatever_the_words() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Adesso il tavolo due, la casa. Marco, vai."),
+        ("SPEAKER_02", "Buonasera, sono Marco Neri dell'Associazione Il Melograno. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:3]),
+        ("SPEAKER_02", "Passo a Ornella."),
+        ("SPEAKER_03", "Sì, grazie, buonasera, Ornella Queirolo dell'associazione Amici del Campanile."),
+        ("SPEAKER_03", "La famiglia sotto sfratto non chiede aiuto perché si vergogna, e arriva quando è tardi."),
+        *(("SPEAKER_03", text) for text in HOUSING[3:]),
+    ]
+    tables = tables_of(turns)
+    assert [t.table_number for t in tables] == [1, 2]
+    assert spans(tables, turns)[1] == list(range(7, 15))

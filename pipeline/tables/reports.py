@@ -359,13 +359,15 @@ class ReportFinder:
         return any(s.handover and s.names for s in draft.turns[-1].signals[-2:])
 
     def _is_co_presenter(self, turn: Turn, draft: Draft) -> bool:
-        asks = any(_asks(s) for s in turn.opening(2))
-        if turn.speaker == self.facilitator or asks or turn.words < self.options.interjection_words:
+        if turn.speaker == self.facilitator or turn.words < self.options.interjection_words:
             return False
         opening = turn.opening(self.options.opening_sentences)
         if _other_table(opening, draft, self.options):
             return False
-        return self._invites(draft) or any("ADDITION" in s.labels or s.speaks_for_table for s in opening)
+        if self._invites(draft):  # "passo a Ornella": what she says is the table's, "chiede aiuto" or not
+            return True
+        asks = any(_asks(s) for s in turn.opening(2))
+        return not asks and any("ADDITION" in s.labels or s.speaks_for_table for s in opening)
 
     def _starts_other_table(self, turn: Turn, draft: Draft) -> bool:
         opening = turn.opening(2)
