@@ -139,3 +139,52 @@ def test_a_colleague_the_presenter_hands_over_to_continues_the_report_whatever_t
     tables = tables_of(turns)
     assert [t.table_number for t in tables] == [1, 2]
     assert spans(tables, turns)[1] == list(range(7, 15))
+
+
+# A comment from the floor that reads like a report: a problem, a resource, a proposal, a network.
+COMMENT = [
+    "Sì, buonasera, grazie. Io sono una figlia, mia madre ha la demenza da quattro anni, e la criticità che vivo"
+    " è che non so mai a chi rivolgermi, ogni volta è un ufficio diverso e nessuno mi richiama.",
+    "E quando si parla di risorse e di rete, io da figlia vorrei una proposta semplice: qualcuno che mi chiami"
+    " lui, una volta, per dirmi quello che c'è, perché il caffè Alzheimer l'ho scoperto per caso da una vicina.",
+]
+
+
+def test_a_question_from_the_floor_before_the_next_table_is_no_report() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Prima dell'ultimo gruppo c'è una domanda, la signora Penna. Prego."),
+        *(("Marisa Penna", text) for text in COMMENT),
+        (FACILITATOR, "Grazie signora, lo segniamo. Ultimo gruppo, la casa. Marco, vai."),
+        ("SPEAKER_02", "Buonasera, sono Marco Neri dell'Associazione Il Melograno. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:]),
+    ]
+    assert [t.spokesperson.name for t in tables_of(turns)] == ["Giulia Bianchi", "Marco Neri"]
+
+
+def test_a_question_asked_in_a_tables_name_after_a_raised_hand_is_no_report() -> None:
+    question = (
+        "Sì, una domanda veloce a Giulia, perché al nostro tavolo sul lavoro questa cosa è uscita: un ragazzo che ha"
+        " aperto un'attività e va in crisi, con l'ansia e i debiti, a chi si rivolge? Lo sportello arriva fino a che"
+        " età? Perché le risorse ci sono ma nessuno le conosce, e la rete tra servizi e associazioni non funziona."
+    )
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. C'è la mano alzata di Martina, prego."),
+        ("Galaxy di Martina", question),
+        ("SPEAKER_01", "Fino a ventiquattro anni, poi si passa al centro di salute mentale."),
+        (FACILITATOR, "Bene, abbiamo finito. Grazie a tutti e buona serata."),
+    ]
+    assert [t.spokesperson.name for t in tables_of(turns)] == ["Giulia Bianchi"]
+
+
+def test_who_speaks_asked_alone_hands_the_floor_over() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie. Passiamo alle strutture, alle case di riposo, ci siamo? Chi parla?"),
+        ("DESKTOP-AT4K9M", "Buonasera a tutti. " + HOUSING[0]),
+        *(("DESKTOP-AT4K9M", text) for text in HOUSING[1:]),
+    ]
+    tables = tables_of(turns)
+    assert len(tables) == 2
+    assert spans(tables, turns)[1] == [7, 8, 9, 10, 11]

@@ -90,9 +90,20 @@ def _handover_of(turns: Sequence[Turn], index: int) -> Handover:
     refs = naming[-1].table_refs[-1:] if naming else []
     names = [n for s in handovers for n in s.names]
     spokesperson = any("SPOKESPERSON" in s.labels for s in handovers)
-    last_call = next((s for s in reversed(turn.signals) if s.handover or "FLOOR" in s.labels), None)
-    floor = last_call is not None and "FLOOR" in last_call.labels and not refs and not spokesperson
+    floor = _gives_floor_to_the_room(turn) and not refs and not spokesperson
     return Handover(index, refs, announced, names, spokesperson, turn.start, turn.end, turn.speaker, floor)
+
+
+def _gives_floor_to_the_room(turn: Turn) -> bool:
+    """A raised hand or a question from the floor is the last one the turn calls ("c'è una domanda, la signora
+    Penna. Prego."; a bare "prego" calls nobody in particular): no table's report follows."""
+    calls = (s for s in reversed(turn.signals) if "FLOOR" in s.labels or (s.handover and _calls_whom(s)))
+    last_call = next(calls, None)
+    return last_call is not None and "FLOOR" in last_call.labels
+
+
+def _calls_whom(signal: Signals) -> bool:
+    return bool(signal.names or signal.table_refs or "SPOKESPERSON" in signal.labels)
 
 
 def split_self_reports(turns: list[Turn], facilitator: str | None, options: TablesOptions) -> list[Turn]:
@@ -225,8 +236,9 @@ class ReportFinder:
         presents = any(s.speaks_for_table for s in opening) and any(s.intro_name for s in opening)
         if self.facilitator is not None and pending is None and not self.found_any and not (names_table or presents):
             return []  # nobody has handed over yet: still the introduction
-        if pending is not None and pending.floor and not (names_table or any(s.speaks_for_table for s in opening)):
-            return []  # the floor was given for a comment or a question
+        speaks_for = names_table or any(s.speaks_for_table for s in opening)
+        if pending is not None and pending.floor and (not speaks_for or any(_chimes_in(s) for s in opening[:2])):
+            return []  # the floor was given for a comment or a question ("una domanda a Ilenia, al nostro tavolo...")
         evidence: list[Evidence] = []
         if pending is not None and index - pending.turn <= self.options.handover_reach:
             evidence += self._handover_evidence(turn, pending)
