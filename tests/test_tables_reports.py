@@ -25,6 +25,16 @@ HOUSING = [
     "E la rete: i servizi sociali, il sindacato inquilini e le cooperative devono parlarsi prima degli sfratti.",
 ]
 
+# A report told plainly: no heading named, few of their cues.
+PLAIN_REPORT = [
+    "Allora, partirei da quello che abbiamo costruito in questi anni: ci sono tre gruppi appartamento, i ragazzi ci"
+    " passano prima i weekend e poi, piano piano, ci vanno a vivere, e le famiglie hanno visto che si può fare.",
+    "Però i posti sono dodici in tutto, e le richieste sono più di quaranta, e non possiamo dire a una famiglia tuo"
+    " figlio tra cinque anni avrà un posto, perché non lo sappiamo.",
+    "E le famiglie hanno paura, perché il figlio nel gruppo appartamento va bene finché i genitori ci sono, e"
+    " nessuno gli garantisce cosa succede dopo, e allora molti non cominciano neanche.",
+]
+
 
 def transcript(turns: list[tuple[str, str]]) -> Transcript:
     """One segment per (speaker, text), with word timings at a steady pace."""
@@ -188,3 +198,30 @@ def test_who_speaks_asked_alone_hands_the_floor_over() -> None:
     tables = tables_of(turns)
     assert len(tables) == 2
     assert spans(tables, turns)[1] == [7, 8, 9, 10, 11]
+
+
+def test_naming_who_speaks_next_hands_the_floor_over() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Giustissimo, segnato. Adesso l'abitare e il dopo di noi."),
+        (FACILITATOR, "Ornella, so che parli tu e poi Marco del comune."),
+        (
+            "SPEAKER_02",
+            "Sì, buonasera, sono Ornella Bertaina della cooperativa Il Ciliegio, gestiamo due gruppi appartamento.",
+        ),
+        *(("SPEAKER_02", text) for text in PLAIN_REPORT),
+    ]
+    tables = tables_of(turns)
+    assert [t.spokesperson.name for t in tables] == ["Giulia Bianchi", "Ornella Bertaina"]
+
+
+def test_naming_the_owner_of_the_next_device_hands_the_floor_over() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Adesso la casa e i ghetti, diciamo gli insediamenti informali."),
+        (FACILITATOR, "Mamadou, ti vedo, vuoi parlare tu?"),
+        *(("Galaxy di Mamadou", text) for text in HOUSING),
+    ]
+    tables = tables_of(turns)
+    assert len(tables) == 2
+    assert spans(tables, turns)[1] == [8, 9, 10, 11, 12]

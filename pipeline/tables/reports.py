@@ -88,7 +88,7 @@ def _handover_of(turns: Sequence[Turn], index: int) -> Handover:
     handovers = [s for s in turn.signals if s.handover]
     announced = [r for s in naming for r in s.table_refs]
     refs = naming[-1].table_refs[-1:] if naming else []
-    names = [n for s in handovers for n in s.names]
+    names = [n for s in handovers for n in s.names] or _called_names(turn)
     spokesperson = any("SPOKESPERSON" in s.labels for s in handovers)
     floor = _gives_floor_to_the_room(turn) and not refs and not spokesperson
     return Handover(index, refs, announced, names, spokesperson, turn.start, turn.end, turn.speaker, floor)
@@ -211,7 +211,8 @@ class ReportFinder:
         following = self.turns[index + 1] if index + 1 < len(self.turns) else None
         names_table = self.facilitator is not None and _ends_naming_a_table(turn)
         floor = any("FLOOR" in s.labels for s in turn.signals)  # gives the floor to a comment, not a report
-        return turn.has_handover or names_table or floor or bool(following and following.self_report)
+        calls_next = following is not None and _names_the_voice(turn, following)  # "Ornella, so che parli tu"
+        return turn.has_handover or names_table or floor or calls_next or bool(following and following.self_report)
 
     def _presenter_hands_over(self, turn: Turn) -> bool:
         """Without a facilitator a presenter passes the floor: "allora passo al tavolo tre. Chi c'era, Roberto?"."""
@@ -421,6 +422,26 @@ def _answers_by_name(turn: Turn, pending: Handover) -> bool:
     said = {_first_name(n) for s in opening[:2] for n in s.names}
     shown = person_of_label(turn.speaker)
     return bool(called & said) or bool(shown and _first_name(shown) in called)
+
+
+def _called_names(turn: Turn) -> list[str]:
+    """The people a turn names other than to thank them."""
+    return [n for s in turn.signals if "THANKS" not in s.labels for n in s.names]
+
+
+def _names_the_voice(turn: Turn, following: Turn) -> bool:
+    """The turn names whoever speaks next: the name they introduce themselves with, or their display name's."""
+    if following.speaker == turn.speaker:
+        return False
+    called = {_first_name(n) for n in _called_names(turn)}
+    said = [s.intro_name for s in following.opening(3) if s.intro_name]
+    if any(_first_name(n) in called for n in said):
+        return True
+    shown = person_of_label(following.speaker)  # "Mamadou, ti vedo" to "Galaxy di Mamadou"
+    thanks = {i for i, g in enumerate(turn.signals) if "THANKS" in g.labels}
+    said_words = (w for i, s in enumerate(turn.sentences) if i not in thanks for w in s.text.split())
+    words = {w.strip(".,;:?!").lower() for w in said_words}
+    return shown is not None and _first_name(shown) in words
 
 
 def _first_name(name: str) -> str:
