@@ -225,3 +225,14 @@ def test_naming_the_owner_of_the_next_device_hands_the_floor_over() -> None:
     tables = tables_of(turns)
     assert len(tables) == 2
     assert spans(tables, turns)[1] == [8, 9, 10, 11, 12]
+
+
+def test_a_table_called_by_its_bare_number() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Allora, cambio, facciamo prima il tre, la casa, perché Marco ha un impegno."),
+        ("SPEAKER_02", "Buonasera, sono Marco Neri dell'Associazione Il Melograno. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:]),
+        (FACILITATOR, "Grazie Marco. Ci rivediamo il dodici dicembre, buona serata a tutti."),
+    ]
+    assert [t.table_number for t in tables_of(turns)] == [1, 3]
