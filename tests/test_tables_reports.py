@@ -236,3 +236,61 @@ def test_a_table_called_by_its_bare_number() -> None:
         (FACILITATOR, "Grazie Marco. Ci rivediamo il dodici dicembre, buona serata a tutti."),
     ]
     assert [t.table_number for t in tables_of(turns)] == [1, 3]
+
+
+def test_a_presenter_who_thanks_the_last_voice_and_calls_the_next_ends_the_report() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Adesso il gruppo delle famiglie. Claudia, tocca a te. Vai pure."),
+        ("SPEAKER_02", "Sì, grazie. Claudia Pitoni, assistente sociale a Cittaducale. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:3]),
+        ("SPEAKER_02", "Ma la parte delle proposte la dice Enzo, che è un papà. Enzo, tocca a te."),
+        ("SPEAKER_03", "Grazie, buonasera. Sono Enzo Sebastiani, il papà di Antonio. " + HOUSING[3]),
+        ("SPEAKER_03", HOUSING[4]),
+        ("SPEAKER_02", "Grazie Enzo. Chi manca? Ilaria, quella della salute, ci sei?"),
+        ("SPEAKER_04", "Ci sono ci sono, scusate, avevo l'audio sul computer sbagliato."),
+        ("SPEAKER_04", "Allora, sono Ilaria Desideri, lavoro al centro diurno della ASL di Rieti. " + PLAIN_REPORT[0]),
+        *(("SPEAKER_04", text) for text in PLAIN_REPORT[1:]),
+    ]
+    tables = tables_of(turns)
+    assert [t.spokesperson.name for t in tables] == ["Giulia Bianchi", "Claudia Pitoni", "Ilaria Desideri"]
+    assert spans(tables, turns)[1] == list(range(7, 13))
+
+
+def test_a_number_guessed_from_the_order_takes_the_first_one_not_yet_heard() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Fabrizio, tu c'eri nel gruppo del lavoro, vai tu?"),
+        (
+            "SPEAKER_02",
+            "Sì. Fabrizio Mareri, cooperativa Terminillo Lavoro. Noi eravamo il tavolo quattro. " + HOUSING[0],
+        ),
+        *(("SPEAKER_02", text) for text in HOUSING[1:]),
+        (FACILITATOR, "Grazie Fabrizio. Adesso le famiglie, Claudia, vai tu."),
+        ("SPEAKER_03", "Sì, grazie. Claudia Pitoni, assistente sociale a Cittaducale. " + PLAIN_REPORT[0]),
+        *(("SPEAKER_03", text) for text in PLAIN_REPORT[1:]),
+    ]
+    assert [t.table_number for t in tables_of(turns)] == [1, 4, 2]
+
+
+def test_a_table_called_that_never_presents_is_skipped_by_the_order() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Il tavolo due non ha scelto un portavoce, ci manderanno la scheda scritta."),
+        (FACILITATOR, "Quindi passiamo alla casa, con Marco."),
+        ("SPEAKER_02", "Buonasera, sono Marco Neri dell'Associazione Il Melograno. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:]),
+    ]
+    assert [t.table_number for t in tables_of(turns)] == [1, 3]
+
+
+def test_a_bare_call_after_a_hand_over_naming_a_table_is_still_for_that_table() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Tavolo tre, donne e lavoro. Chi parla per il tre?"),
+        ("SPEAKER_05", "Eh, dovevo parlare io o Lucia, avevamo detto. Lucia ci sei?"),
+        (FACILITATOR, "Lucia mi ha scritto in chat che è in macchina. Vai tu Samira, tranquilla."),
+        ("SPEAKER_05", "Va bene. Allora, sono Samira, dell'associazione Donne in Rete. " + HOUSING[0]),
+        *(("SPEAKER_05", text) for text in HOUSING[1:]),
+    ]
+    assert [t.table_number for t in tables_of(turns)] == [1, 3]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 from rapidfuzz import fuzz
 
@@ -59,7 +60,10 @@ def find_tables(
     )
     resolver = IdentityResolver(clues, options)
     tagger = ReportTagger.for_options(options)
-    tables = [_table_report(d, resolver.resolve(d), tagger, single_voice, programme, options) for d in drafts]
+    tables = []
+    for draft, passed_over in zip(drafts, _passed_over(drafts, handovers), strict=True):
+        resolver.passed_over(passed_over)
+        tables.append(_table_report(draft, resolver.resolve(draft), tagger, single_voice, programme, options))
     _flag_duplicates(tables, options)
     return Tables(
         tables=tables,
@@ -86,6 +90,19 @@ def _merge_same_table_drafts(drafts: list[Draft], options: TablesOptions) -> lis
         else:
             merged.append(draft)
     return merged
+
+
+def _passed_over(drafts: Sequence[Draft], handovers: Sequence[Handover]) -> list[list[int]]:
+    """Per report, the tables called since the last report that never presented ("Il tavolo quattro non ha
+    scelto un portavoce. Quindi passiamo all'ultimo"): a number guessed from the order skips them. Before the
+    first report the introduction names tables for other reasons ("aspettiamo la stanza cinque")."""
+    passed: list[list[int]] = [[]]
+    for previous, draft in pairwise(drafts):
+        since, start = previous.turns[-1].end, draft.turns[0].start
+        called = [r for h in handovers if since < h.start < start for r in h.announced if r.number is not None]
+        taken = {r.number for r in draft.handover.refs} if draft.handover else set()
+        passed.append([r.number for r in called if r.number not in taken])
+    return passed[: len(drafts)]
 
 
 def _plausible(drafts: list[Draft], options: TablesOptions) -> list[Draft]:

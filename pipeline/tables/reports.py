@@ -87,7 +87,8 @@ def _handover_of(turns: Sequence[Turn], index: int) -> Handover:
     naming = [s for s in turn.signals if s.names_table]
     handovers = [s for s in turn.signals if s.handover]
     announced = [r for s in naming for r in s.table_refs]
-    refs = naming[-1].table_refs[-1:] if naming else []
+    calling = [s for s in naming if "ABSENT" not in s.labels]  # "il tavolo due non ha scelto un portavoce"
+    refs = calling[-1].table_refs[-1:] if calling else []
     names = [n for s in handovers for n in s.names] or _called_names(turn)
     spokesperson = any("SPOKESPERSON" in s.labels for s in handovers)
     floor = _gives_floor_to_the_room(turn) and not refs and not spokesperson
@@ -104,6 +105,15 @@ def _gives_floor_to_the_room(turn: Turn) -> bool:
 
 def _calls_whom(signal: Signals) -> bool:
     return bool(signal.names or signal.table_refs or "SPOKESPERSON" in signal.labels)
+
+
+def _still_the_same_table(handover: Handover, pending: Handover | None, options: TablesOptions) -> Handover:
+    """ "Tavolo tre. Chi parla per il tre?" ... "Vai tu Samira": a bare call a few turns after a hand-over naming
+    a table, with no report between, is still for that table."""
+    if pending is None or handover.refs or handover.floor or handover.turn - pending.turn > options.handover_reach:
+        return handover
+    handover.refs = pending.refs
+    return handover
 
 
 def split_self_reports(turns: list[Turn], facilitator: str | None, options: TablesOptions) -> list[Turn]:
@@ -183,7 +193,7 @@ class ReportFinder:
         while index < len(self.turns):
             turn = self.turns[index]
             if self._gives_floor(index):
-                pending = _handover_of(self.turns, index)
+                pending = _still_the_same_table(_handover_of(self.turns, index), pending, self.options)
                 handovers.append(pending)
             elif self._closes(turn):
                 pending = None
@@ -215,12 +225,15 @@ class ReportFinder:
         return turn.has_handover or names_table or floor or calls_next or bool(following and following.self_report)
 
     def _presenter_hands_over(self, turn: Turn) -> bool:
-        """Without a facilitator a presenter passes the floor: "allora passo al tavolo tre. Chi c'era, Roberto?"."""
-        if turn.words > 3 * self.options.interjection_words:
+        """Without a facilitator a presenter passes the floor: "allora passo al tavolo tre. Chi c'era, Roberto?",
+        or thanks the last voice and calls the next: "Grazie Enzo. Chi manca? Ilaria, ci sei?"."""
+        if turn.words > 3 * self.options.interjection_words or not any(s.handover for s in turn.signals):
             return False
-        return any(s.handover for s in turn.signals) and any(
-            r.number is not None or r.relative for s in turn.signals for r in s.table_refs
+        numbered = any(r.number is not None or r.relative for s in turn.signals for r in s.table_refs)
+        thanks_then_calls = "THANKS" in turn.signals[0].labels and any(
+            s.handover and s.names and "THANKS" not in s.labels for s in turn.signals[1:]
         )
+        return numbered or thanks_then_calls
 
     def _start_evidence(self, index: int, pending: Handover | None) -> list[Evidence]:
         turn = self.turns[index]
@@ -275,11 +288,15 @@ class ReportFinder:
         return words >= 2 * self.options.min_report_words and self._reads_like_report(self.turns[index], loose=True)
 
     def _speaker_words_ahead(self, index: int) -> int:
-        speaker, words = self.turns[index].speaker, 0
+        """What the speaker says from here, with the colleague they hand over to ("Enzo, tocca a te")."""
+        voices, words, invites = {self.turns[index].speaker}, 0, False
         for turn in self.turns[index:]:
             technical = any("TECH" in s.labels for s in turn.signals)
-            if turn.speaker == speaker:
+            invited = invites and turn.speaker != self.facilitator and turn.words > self.options.interjection_words
+            if turn.speaker in voices or invited:
+                voices.add(turn.speaker)
                 words += turn.words
+                invites = any(s.handover and s.names for s in turn.signals[-2:])
             elif turn.words > self.options.interjection_words * (3 if technical else 1):
                 break
         return words
