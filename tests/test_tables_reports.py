@@ -294,3 +294,61 @@ def test_a_bare_call_after_a_hand_over_naming_a_table_is_still_for_that_table() 
         *(("SPEAKER_05", text) for text in HOUSING[1:]),
     ]
     assert [t.table_number for t in tables_of(turns)] == [1, 3]
+
+
+def test_presenters_who_pass_the_floor_to_the_next_table_once_their_report_is_over() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Finito un tavolo, passatevi la parola fra voi. Marco, tocca a te."),
+        ("SPEAKER_02", "Buonasera, sono Marco Neri dell'Associazione Il Melograno. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:]),
+        ("SPEAKER_02", "Ho finito, grazie."),
+        ("SPEAKER_05", "Posso fare una domanda a Marco? La graduatoria è del comune o dell'ALER?"),
+        ("SPEAKER_02", "Dell'ALER, dottore, ma il comune raccoglie le domande."),
+        ("SPEAKER_02", "Allora passo a Ilaria, che ha il tavolo sulla solitudine."),
+        (
+            "SPEAKER_03",
+            "Grazie Marco. Buonasera, sono Ilaria Cherici della cooperativa Terre di Piero. " + PLAIN_REPORT[0],
+        ),
+        *(("SPEAKER_03", text) for text in PLAIN_REPORT[1:]),
+        ("SPEAKER_03", "Abbiamo finito. E adesso tocca a Paolo per le RSA e i centri diurni."),
+        ("SPEAKER_04", "Paolo Nocentini, del sindacato pensionati di Arezzo. " + HOUSING[0]),
+        *(("SPEAKER_04", text) for text in HOUSING[1:]),
+    ]
+    tables = tables_of(turns)
+    names = ["Giulia Bianchi", "Marco Neri", "Ilaria Cherici", "Paolo Nocentini"]
+    assert [t.spokesperson.name for t in tables] == names
+    assert tables[2].sentences[-1].text == "Abbiamo finito."
+
+
+def test_a_voice_nobody_introduced_that_goes_on_with_the_report_is_part_of_it() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Adesso il tavolo due, la casa. Marco, vai."),
+        ("SPEAKER_02", "Buonasera, sono Marco Neri dell'Associazione Il Melograno. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:3]),
+        ("SPEAKER_03", "E poi nei paesi, scusate se mi inserisco, le case vuote ci sono ma nessuno le affitta."),
+        ("SPEAKER_02", "Giusto. " + HOUSING[3]),
+        ("SPEAKER_02", HOUSING[4]),
+    ]
+    tables = tables_of(turns)
+    assert len(tables) == 2
+    assert any(s.text.startswith("E poi nei paesi") for s in tables[1].sentences)
+
+
+def test_the_facilitator_who_reports_a_table_says_so_in_other_words() -> None:
+    turns = [
+        (FACILITATOR, "Eccoci, bentornati. Erano due tavoli, uno sui giovani e uno sulla casa."),
+        (
+            FACILITATOR,
+            "E siccome il primo tavolo l'ho facilitato io e ho gli appunti qui, la sintesi del primo la faccio io.",
+        ),
+        (FACILITATOR, "Dunque, per chi non mi conosce, sono Beatrice Mencucci dell'Ufficio di Piano."),
+        *((FACILITATOR, text) for text in FIRST_REPORT[1:]),
+        (FACILITATOR, "Questo è il primo tavolo. Adesso tocca a Marco per la casa. Marco, ci sei?"),
+        ("SPEAKER_02", "Buonasera, sono Marco Neri dell'Associazione Il Melograno. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:]),
+    ]
+    tables = tables_of(turns)
+    assert [t.table_number for t in tables] == [1, 2]
+    assert tables[0].spokesperson.name == "Beatrice Mencucci"

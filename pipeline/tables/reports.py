@@ -103,6 +103,11 @@ def _gives_floor_to_the_room(turn: Turn) -> bool:
     return last_call is not None and "FLOOR" in last_call.labels
 
 
+def _calls(signal: Signals) -> bool:
+    """Hands over to someone by name ("tocca a Paolo"), not thanking them."""
+    return signal.handover and bool(signal.names) and "THANKS" not in signal.labels
+
+
 def _calls_whom(signal: Signals) -> bool:
     return bool(signal.names or signal.table_refs or "SPOKESPERSON" in signal.labels)
 
@@ -146,12 +151,14 @@ def _self_report_cut(turn: Turn, options: TablesOptions) -> int | None:
 
 def _split_trailing_handover(turn: Turn, options: TablesOptions) -> list[Turn]:
     """A presenter's last words handing over to a numbered table ("Manca solo il tavolo quattro. Giovanna.",
-    "Manca l'ultimo, lo sport. Don Paolo, c'eri tu?")."""
+    "Manca l'ultimo, lo sport. Don Paolo, c'eri tu?"), or to someone once the report is over ("Abbiamo finito.
+    E adesso tocca a Paolo per le RSA")."""
     start = max(len(turn.sentences) - 2, 1)
     for index in range(start, len(turn.sentences)):
         before = sum(s.words for s in turn.sentences[:index])
         numbered = any(r.number is not None or r.relative for s in turn.signals[index:] for r in s.table_refs)
-        if before >= options.min_report_words and numbered and any(s.handover for s in turn.signals[index:]):
+        ended = "END_REPORT" in turn.signals[index - 1].labels and any(_calls(s) for s in turn.signals[index:])
+        if before >= options.min_report_words and (numbered or ended) and any(s.handover for s in turn.signals[index:]):
             return [
                 Turn(turn.speaker, turn.sentences[:index], turn.signals[:index]),
                 Turn(turn.speaker, turn.sentences[index:], turn.signals[index:]),
@@ -217,7 +224,8 @@ class ReportFinder:
         if turn.self_report:
             return False
         if turn.speaker != (self.facilitator or turn.speaker):
-            return self._presenter_hands_over(turn)
+            short = turn.words <= 3 * self.options.interjection_words
+            return self._presenter_hands_over(turn) or (short and any(_calls(s) for s in turn.signals))
         following = self.turns[index + 1] if index + 1 < len(self.turns) else None
         names_table = self.facilitator is not None and _ends_naming_a_table(turn)
         floor = any("FLOOR" in s.labels for s in turn.signals)  # gives the floor to a comment, not a report
@@ -230,6 +238,9 @@ class ReportFinder:
         if turn.words > 3 * self.options.interjection_words or not any(s.handover for s in turn.signals):
             return False
         numbered = any(r.number is not None or r.relative for s in turn.signals for r in s.table_refs)
+        numbered |= any(
+            s.handover and s.table_refs for s in turn.signals
+        )  # "passo a Ilaria, che ha il tavolo sulla..."
         thanks_then_calls = "THANKS" in turn.signals[0].labels and any(
             s.handover and s.names and "THANKS" not in s.labels for s in turn.signals[1:]
         )
@@ -244,7 +255,7 @@ class ReportFinder:
         answers = pending is not None and _answers_by_name(turn, pending)
         says_who = names_table or answers or any(s.speaks_for_table for s in opening)
         invited = pending is not None and not pending.floor and index - pending.turn <= self.options.handover_reach
-        if any(_opens_or_closes(s, greeting_allowed=invited) for s in opening) and not says_who:
+        if any(_opens_or_closes(s, greeting_allowed=invited) for s in opening) and not (says_who or turn.self_report):
             return []
         # "sono Elisabetta Marcon ... riporto quanto emerso nel gruppo": a presenter, even before any hand-over
         presents = any(s.speaks_for_table for s in opening) and any(s.intro_name for s in opening)
@@ -397,7 +408,11 @@ class ReportFinder:
         if self._invites(draft):  # "passo a Ornella": what she says is the table's, "chiede aiuto" or not
             return True
         asks = any(_asks(s) for s in turn.opening(2))
-        return not asks and any("ADDITION" in s.labels or s.speaks_for_table for s in opening)
+        goes_on = opening[0].continues and self._next_voice(self.turns.index(turn)) in {
+            draft.speaker,
+            *draft.co_speakers,
+        }
+        return not asks and (goes_on or any("ADDITION" in s.labels or s.speaks_for_table for s in opening))
 
     def _starts_other_table(self, turn: Turn, draft: Draft) -> bool:
         opening = turn.opening(2)
@@ -424,7 +439,7 @@ def _without_technical_preamble(draft: Draft, options: TablesOptions) -> Draft:
 
 def _says_who(signal: Signals) -> bool:
     """Says who speaks or for which table ("sono quella dell'unità di strada"), not just "sì, sono io"."""
-    describes = "SELF_NAME" in signal.labels and "PRESENT" not in signal.labels
+    describes = "SELF_NAME" in signal.labels and not signal.labels & {"PRESENT", "TECH"}
     return bool(signal.intro_name or signal.table_refs or signal.speaks_for_table or describes)
 
 
