@@ -352,3 +352,35 @@ def test_the_facilitator_who_reports_a_table_says_so_in_other_words() -> None:
     tables = tables_of(turns)
     assert [t.table_number for t in tables] == [1, 2]
     assert tables[0].spokesperson.name == "Beatrice Mencucci"
+
+
+def test_a_report_announced_as_shared_takes_in_the_second_voice_nobody_introduced() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Andiamo avanti con la scuola. Silvia, siete pronti?"),
+        (
+            "SPEAKER_02",
+            "Sì, eccomi. Buonasera, Silvia Baccaglini, insegno a Rovigo. Lo raccontiamo in due. " + HOUSING[0],
+        ),
+        *(("SPEAKER_02", text) for text in HOUSING[1:4]),
+        ("SPEAKER_03", "Sì, e alla primaria il discorso è un po' diverso. " + PLAIN_REPORT[0]),
+        *(("SPEAKER_03", text) for text in PLAIN_REPORT[1:]),
+        ("SPEAKER_02", "Aggiungo io l'ultima. " + HOUSING[4]),
+    ]
+    tables = tables_of(turns)
+    assert [t.spokesperson.name for t in tables] == ["Giulia Bianchi", "Silvia Baccaglini"]
+    assert spans(tables, turns)[1] == list(range(7, 15))
+
+
+def test_the_introductions_list_of_tables_calls_none_of_them() -> None:
+    turns = [
+        (FACILITATOR, "Rieccoci. I tavoli erano tre: i giovani, poi la casa, e per ultimo il lavoro."),
+        (FACILITATOR, "Partiamo dai giovani, chi ha preso gli appunti?"),
+        ("SPEAKER_01", "Io. Sono Giulia Bianchi della Cooperativa sociale Il Ponte."),
+        *(("SPEAKER_01", text) for text in FIRST_REPORT[1:]),
+        *(("SPEAKER_01", text) for text in PLAIN_REPORT),
+        (FACILITATOR, "Grazie Giulia. Adesso la casa. Marco, vai."),
+        ("SPEAKER_02", "Buonasera, sono Marco Neri dell'Associazione Il Melograno. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:]),
+    ]
+    assert [t.table_number for t in tables_of(turns)] == [1, 2]

@@ -87,7 +87,8 @@ def _handover_of(turns: Sequence[Turn], index: int) -> Handover:
     naming = [s for s in turn.signals if s.names_table]
     handovers = [s for s in turn.signals if s.handover]
     announced = [r for s in naming for r in s.table_refs]
-    calling = [s for s in naming if "ABSENT" not in s.labels]  # "il tavolo due non ha scelto un portavoce"
+    # "il tavolo due non ha scelto un portavoce"; "i tavoli erano quattro: ..., e per ultimo le famiglie" lists them
+    calling = [s for s in naming if "ABSENT" not in s.labels and s.table_count is None]
     refs = calling[-1].table_refs[-1:] if calling else []
     names = [n for s in handovers for n in s.names] or _called_names(turn)
     spokesperson = any("SPOKESPERSON" in s.labels for s in handovers)
@@ -307,7 +308,10 @@ class ReportFinder:
             if turn.speaker in voices or invited:
                 voices.add(turn.speaker)
                 words += turn.words
-                invites = any(s.handover and s.names for s in turn.signals[-2:])
+                invites = any(s.handover and s.names for s in turn.signals[-2:]) or any(
+                    "SHARED" in s.labels
+                    for s in turn.signals  # "lo raccontiamo in due"
+                )
             elif turn.words > self.options.interjection_words * (3 if technical else 1):
                 break
         return words
@@ -406,6 +410,9 @@ class ReportFinder:
         if _other_table(opening, draft, self.options):
             return False
         if self._invites(draft):  # "passo a Ornella": what she says is the table's, "chiede aiuto" or not
+            return True
+        shared = any("SHARED" in s.labels for s in draft.signals[: 2 * self.options.opening_sentences])
+        if shared and not any(_asks(s) for s in turn.opening(2)):  # "lo raccontiamo in due": the other one
             return True
         asks = any(_asks(s) for s in turn.opening(2))
         goes_on = opening[0].continues and self._next_voice(self.turns.index(turn)) in {
