@@ -384,3 +384,18 @@ def test_the_introductions_list_of_tables_calls_none_of_them() -> None:
         *(("SPEAKER_02", text) for text in HOUSING[1:]),
     ]
     assert [t.table_number for t in tables_of(turns)] == [1, 2]
+
+
+def test_a_hand_over_by_theme_takes_the_number_of_the_introductions_list() -> None:
+    turns = [
+        (
+            FACILITATOR,
+            "Rieccoci. Nell'ordine avevamo: giovani e scuola, poi lavoro e inserimento, poi abitare e sfratti.",
+        ),
+        (FACILITATOR, "Cominciamo dai giovani. Giulia, vai."),
+        *(("SPEAKER_01", text) for text in FIRST_REPORT),
+        (FACILITATOR, "Grazie Giulia. Il lavoro lo facciamo dopo, passiamo all'abitare e agli sfratti. Marco, vai."),
+        ("SPEAKER_02", "Buonasera, sono Marco Neri dell'Associazione Il Melograno. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:]),
+    ]
+    assert [t.table_number for t in tables_of(turns)] == [1, 3]
