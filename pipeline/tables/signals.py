@@ -175,8 +175,12 @@ class SignalReader:
 
     def _mentioned_names(self, span: Span, structure: list[CueMatch]) -> list[str]:
         names: list[str] = []
+        bodies = {t.i for e in span.ents if e.label_ != "PER" for t in e}
         index = span.start
         while index < span.end:
+            if index in bodies or self._names_a_place(span.doc, index):
+                index = _past_capitalised(span.doc, index + 1, span.end)
+                continue
             name, end = self.name_and_end(span.doc, index, limit=span.end, strict=index == span.start)
             if name:
                 if name not in names:
@@ -185,6 +189,14 @@ class SignalReader:
             else:
                 index += 1
         return names + [e for e in _entities(span, "PER") if e not in names]
+
+    def _names_a_place(self, doc: Doc, index: int) -> bool:
+        """ "la collega di Orani", "la parrocchia di San Benedetto": after "di", "da", a capital is a place or
+        a body, unless it is a known first name ("il gruppo di Marco")."""
+        token = doc[index]
+        if index == 0 or token.lower_ in self.first_names or token.ent_type_ == "PER":
+            return False
+        return token.is_title and doc[index - 1].lower_ in _OF_WORDS
 
     def name_at(self, doc: Doc, index: int, *, limit: int, strict: bool = False) -> str | None:
         """The person's name that starts at ``index`` ("Giulia Bianchi", "giulia"), if any."""
@@ -281,6 +293,16 @@ _PARTICLES = {"d'", "dell'", "dall'", "de", "de'", "del", "della", "di", "da", "
 def _surname_particle(token: Any, following: Any) -> bool:
     """ "Dell'" in "Cosimo Dell'Aquila", "De" in "Anna De Luca": written with a capital, before a capitalised word."""
     return token.text[:1].isupper() and token.lower_ in _PARTICLES and following.is_alpha and following.is_title
+
+
+_OF_WORDS = {"di", "d'", "da", "del", "della", "dello", "dell'", "dei", "degli", "delle", "dal", "dalla", "dall'"}
+
+
+def _past_capitalised(doc: Doc, index: int, limit: int) -> int:
+    """The first token from ``index`` that does not go on a capitalised run ("San Benedetto", "Fili d'Erba")."""
+    while index < limit and (doc[index].is_title or doc[index].lower_ in _PARTICLES):
+        index += 1
+    return index
 
 
 _FROM_WORDS = {"della", "delle", "del", "dello", "dell'", "dei", "degli", "di", "da", "dal", "dalla", "dall'", "per"}

@@ -1,0 +1,55 @@
+"""Who speaks for each table: names heard in hand-overs, self-introductions, display names and thanks."""
+
+from __future__ import annotations
+
+from pipeline.artifacts import Segment, Transcript, Word
+from pipeline.tables import Tables, TablesOptions, find_tables
+
+FACILITATOR = "SPEAKER_00"
+OPENING = [
+    (FACILITATOR, "Buonasera a tutti, rientriamo in plenaria. Abbiamo lavorato in tre tavoli."),
+    (FACILITATOR, "Sentiamo le restituzioni dei portavoce, cinque minuti ciascuno."),
+]
+REPORT = [
+    "Sì, grazie. Allora, eravamo in otto tra operatori e volontari.",
+    "Il problema principale è che i ragazzi dopo la scuola non hanno un posto dove stare.",
+    "Poi i trasporti: dalle frazioni la sera i ragazzi non riescono a scendere in paese.",
+    "C'è già l'oratorio che apre tre pomeriggi alla settimana con due educatori.",
+    "Proponiamo di aprire uno spazio giovani anche il sabato sera con il comune.",
+    "Ecco, io ho finito, grazie.",
+]
+
+
+def transcript(turns: list[tuple[str, str]]) -> Transcript:
+    """One segment per (speaker, text), with word timings at a steady pace."""
+    segments, clock = [], 1.0
+    for speaker, text in turns:
+        start, timed = clock, []
+        for token in text.split():
+            timed.append(Word(clock, clock + 0.3, " " + token, 0.9))
+            clock += 0.35 + (0.4 if token[-1] in ".?!" else 0.0)
+        segments.append(Segment(start, clock, text, timed, speaker))
+        clock += 0.8
+    return Transcript("it", segments, duration=clock)
+
+
+def report(speaker: str, first: str | None = None) -> list[tuple[str, str]]:
+    """The stock report, opened by ``first`` instead of its greeting when given."""
+    return [(speaker, first or REPORT[0]), *((speaker, text) for text in REPORT[1:])]
+
+
+def tables_of(turns: list[tuple[str, str]]) -> Tables:
+    return find_tables(transcript(turns), options=TablesOptions())
+
+
+def spokespersons(turns: list[tuple[str, str]]) -> list[str | None]:
+    return [t.spokesperson.name for t in tables_of(turns).tables]
+
+
+def test_a_place_after_di_is_no_name_in_a_hand_over() -> None:
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Adesso il tavolo tre, il tempo libero. Francesco della parrocchia di San Benedetto, vai tu?"),
+        *report("SPEAKER_05"),
+    ]
+    assert spokespersons(turns) == ["Francesco"]
