@@ -53,3 +53,13 @@ def test_a_place_after_di_is_no_name_in_a_hand_over() -> None:
         *report("SPEAKER_05"),
     ]
     assert spokespersons(turns) == ["Francesco"]
+
+
+def test_a_lower_case_self_introduction_of_a_name_known_from_zoom() -> None:
+    """ "Amadou S." on Zoom: the unusual first name is heard in lower case, the surname completes it."""
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Adesso il tavolo tre, il tempo libero. Amadou, ti vedo, vai pure."),
+        *report("Amadou S.", "si buonasera sono amadou sow faccio il mediatore con l'associazione ponti sul mare"),
+    ]
+    assert spokespersons(turns) == ["Amadou Sow"]

@@ -39,7 +39,8 @@ def find_tables(
     """The tables' reports in a plenary transcript: a pure function of its arguments."""
     nlp = load_nlp(options.nlp_settings())
     sentences = build_sentences(transcript, nlp, options)
-    reader = SignalReader(nlp)
+    known = _known_people(transcript, session, programme, SignalReader(nlp), options)
+    reader = SignalReader(nlp).knowing(known.first_names)  # "sono amadou sow" where "Amadou S." is on Zoom
     signals = [reader.read(s) for s in sentences]
     single_voice = relabel_single_speaker(sentences, signals)
     turns = build_turns(sentences, signals)
@@ -49,7 +50,6 @@ def find_tables(
     turns = split_self_reports(turns, facilitator, options)
     drafts, handovers = ReportFinder(turns, facilitator, options).find()
     drafts = _plausible(_merge_same_table_drafts(drafts, options), options)
-    known = _known_people(transcript, session, programme, reader, options)
     clues = SessionClues(
         programme,
         known,

@@ -22,6 +22,12 @@ class KnownPeople:
     names: list[str]
     threshold: float
 
+    @property
+    def first_names(self) -> set[str]:
+        """The first words of the known names, to recognise them in lower case ("amadou" from "Amadou S.")."""
+        firsts = (name.split()[0].lower() for name in self.names if name.split())
+        return {w for w in firsts if len(w) > 2 and w.isalpha()}
+
     def match(self, heard: str | None, prefer: str | None = None) -> str | None:
         if not heard:
             return None

@@ -3,7 +3,9 @@ organisations, questions, closings, heading cues and announcements."""
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +92,12 @@ class SignalReader:
         self.not_names = {str(n).lower() for n in people.get("not_names", [])}
         self.name_titles = {str(n).lower() for n in people.get("name_titles", [])}
         self.heading_titles = HeadingTitles.from_yaml(nlp.data_yaml("headings.yaml"))
+
+    def knowing(self, first_names: Iterable[str]) -> SignalReader:
+        """This reader, taking the session's own participants' first names for names too."""
+        extended = copy.copy(self)
+        extended.first_names = self.first_names | {n.lower() for n in first_names if n.lower() not in self.not_names}
+        return extended
 
     def read(self, sentence: Sentence) -> Signals:
         span = sentence.span
