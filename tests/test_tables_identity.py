@@ -63,3 +63,45 @@ def test_a_lower_case_self_introduction_of_a_name_known_from_zoom() -> None:
         *report("Amadou S.", "si buonasera sono amadou sow faccio il mediatore con l'associazione ponti sul mare"),
     ]
     assert spokespersons(turns) == ["Amadou Sow"]
+
+
+def test_a_name_the_hand_over_says_with_a_title_outside_the_calling_words() -> None:
+    turns = [
+        *OPENING,
+        (FACILITATOR, "La salute. Per il tavolo tre parla la dottoressa Lucia Improta del distretto sanitario."),
+        *report("DESKTOP-QK81TZ"),
+    ]
+    assert spokespersons(turns) == ["Lucia Improta"]
+
+
+def test_the_name_thanked_in_a_hand_over_is_the_last_speaker() -> None:
+    """ "Grazie Gavino, vai pure": Gavino just spoke; the table now called is Efisio's, who gives his surname."""
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Partiamo dal tavolo due, la parola a Gavino."),
+        *report("SPEAKER_01", "Buonasera, sono Gavino Sechi della cooperativa Sa Domo."),
+        (FACILITATOR, "Grazie Gavino, vai pure tranquillo. Allora, tavolo uno. Mi dicevano che parla Efisio."),
+        *report("SPEAKER_02", "Sì, buonasera. Efisio Manca, dell'associazione Mesa Comune, volontario."),
+    ]
+    assert spokespersons(turns) == ["Gavino Sechi", "Efisio Manca"]
+
+
+def test_the_second_voice_named_in_the_hand_over_is_not_the_spokesperson() -> None:
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Perfetto. Terzo tavolo, le famiglie. Annalisa, dell'associazione Fili d'Erba, e poi Pietro."),
+        *report("DESKTOP-QP4M2N")[:-1],
+        ("DESKTOP-QP4M2N", "Per il resto lascio a Pietro."),
+        *report("Pietro Tognali - SerD", "Grazie Annalisa. Pietro Tognali, educatore al SerD di Breno."),
+    ]
+    assert spokespersons(turns)[0] == "Annalisa"
+
+
+def test_a_spokesperson_named_only_by_the_thanks_after_the_report() -> None:
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Iniziamo dal tavolo uno, il carcere. A voi."),
+        *report("SPEAKER_02", "Sì, buonasera, io lavoro come educatore nella casa circondariale."),
+        (FACILITATOR, "Grazie Gianluca. Ci sono domande?"),
+    ]
+    assert spokespersons(turns) == ["Gianluca"]

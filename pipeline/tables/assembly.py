@@ -56,6 +56,7 @@ def find_tables(
         _announced_themes(signals),
         _facilitator_name(turns, facilitator),
         _announced_table_count(turns, facilitator),
+        turns,
     )
     resolver = IdentityResolver(clues, options)
     tagger = ReportTagger.for_options(options)

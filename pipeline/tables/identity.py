@@ -3,7 +3,9 @@ programme and the session's participants where given."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -13,6 +15,7 @@ from pipeline.ingest.programme import Programme
 from pipeline.tables.options import _LABEL_SPEAKER, FACILITATOR, UNKNOWN_SPEAKER, TablesOptions
 from pipeline.tables.reports import Draft
 from pipeline.tables.signals import TableRef
+from pipeline.tables.turns import Turn
 
 
 @dataclass
@@ -48,6 +51,18 @@ class KnownPeople:
 
     def similar(self, heard: str, name: str) -> bool:
         return self.similarity(heard, name) >= self.threshold
+
+
+_NAME_TITLES = {"don", "suor", "padre", "fra", "frate", "madre"}
+
+
+def _first(name: str) -> str:
+    return name.split()[0].lower()
+
+
+def _thanks(text: str, name: str) -> bool:
+    """ "Grazie Gavino, vai pure": the name right after the thanks is the one who just spoke."""
+    return re.search(rf"\bgrazie,? (?:a |ad )?{re.escape(_first(name))}\b", text.lower()) is not None
 
 
 def _fuller(heard: str, known: str) -> str:
@@ -94,6 +109,7 @@ class SessionClues:
     themes: dict[int, str]  # heard anywhere: "il tavolo 2 sulla casa"
     facilitator_name: str | None  # from the facilitator's self-introduction
     table_count: int | None = None  # "i tavoli erano cinque": how many tables the facilitator announced
+    turns: Sequence[Turn] = ()  # the turns the reports were found in (a hand-over's ``turn`` indexes them)
 
 
 class IdentityResolver:
@@ -105,8 +121,10 @@ class IdentityResolver:
         self.themes = clues.themes
         self.facilitator_name = clues.facilitator_name
         self.table_count = clues.table_count
+        self.turns = clues.turns
         self.options = options
         self.used: list[int] = []
+        self.spoken: set[str] = set()  # first names of the spokespersons found so far
 
     def resolve(self, draft: Draft) -> Identity:
         evidence: list[str] = []
@@ -122,6 +140,8 @@ class IdentityResolver:
             evidence.append(f"only a first name is known ({name}): the surname is to be checked")
         if number is not None:
             self.used.append(number)
+        if name:
+            self.spoken.add(_first(name))
         theme = (plan.theme if plan else None) or self._heard_theme(draft, number)
         if self.programme and self.programme.tables and number not in self.programme.numbers:
             evidence.append("table number not in the programme")
@@ -150,28 +170,70 @@ class IdentityResolver:
         if shown and shown.person and not shown.device:
             evidence.append("speaker's name from the recording")
             return shown.person, organisation or shown.organisation
-        if draft.handover and draft.handover.names:
-            last = draft.handover.names[-1]
-            same = [n for n in draft.handover.names if n.split()[0].lower() == last.split()[0].lower()]
+        called = self._called(draft)
+        if called:
+            last = called[-1]
+            same = [n for n in called if _first(n) == _first(last)]
             fullest = max(same, key=lambda n: len(n.split()))  # "Ciro Capasso del CPIA, Ciro, sei tu?"
             evidence.append(f"named in the hand-over ({fullest})")
             return fullest, organisation
         if shown and shown.person:
             evidence.append(f"owner of the device «{shown.raw}»")
             return shown.person, organisation
+        thanked = self._thanked_after(draft)
+        if thanked:
+            evidence.append(f"thanked by name after the report ({thanked}): to be checked")
+            return thanked, organisation
         if shown:
             evidence.append(f"«{shown.raw}» names a device or room, not the spokesperson: to be checked")
         else:
             evidence.append("no clue names the spokesperson: to be checked")
         return None, organisation
 
+    def _called(self, draft: Draft) -> list[str]:
+        """Who the hand-over gives the floor to: the names its calling sentences say, else any its turn says
+        ("Per il tavolo tre parla la dottoressa Lucia Improta"), less those thanked, those who spoke before
+        and the report's second voices ("Annalisa, e poi Pietro del SerD")."""
+        if draft.handover is None:
+            return []
+        others = self.spoken | {_first(p) for p in map(person_of_label, draft.co_speakers) if p}
+        turn = self.turns[draft.handover.turn] if draft.handover.turn < len(self.turns) else None
+        said = list(zip(turn.sentences, turn.signals, strict=True)) if turn else []
+        calling = [n for n in draft.handover.names if not any(_thanks(s.text, n) for s, _ in said)]
+        anywhere = [n for s, signal in said if "THANKS" not in signal.labels or signal.handover for n in signal.names]
+        for names in (calling, anywhere):
+            fresh = [n for n in names if _first(n) not in others and not any(_thanks(s.text, n) for s, _ in said)]
+            if fresh:
+                return fresh if names is calling else fresh[:1]
+        return []
+
+    def _thanked_after(self, draft: Draft) -> str | None:
+        """ "Grazie Gianluca.": the one name the facilitator thanks right after the report."""
+        last = next((i for i, t in enumerate(self.turns) if t is draft.turns[-1]), None)
+        if last is None or last + 1 >= len(self.turns):
+            return None
+        after = self.turns[last + 1]
+        first = after.signals[0]
+        if after.speaker == draft.speaker or "THANKS" not in first.labels:
+            return None
+        seconds = {_first(p) for p in map(person_of_label, draft.co_speakers) if p}
+        names = {_first(n): n for n in first.names if _first(n) not in seconds}
+        return next(iter(names.values())) if len(names) == 1 else None
+
     def _called_and_said(self, draft: Draft) -> str | None:
         """ "la parola a carlo" ... "buonasera carlo lugli lavoro nel...": the full name said after the first."""
-        if not draft.handover or not draft.handover.names:
+        called = {_first(n) for n in self._called(draft)}
+        if not called:
             return None
-        called = {n.split()[0].lower() for n in draft.handover.names}
-        said = (n for s in draft.signals[:2] for n in s.names if len(n.split()) >= 2)
-        return next((n for n in said if n.split()[0].lower() in called), None)
+        for sentence, signal in zip(draft.sentences[:2], draft.signals[:2], strict=True):
+            for name in signal.names:
+                if len(name.split()) >= 2 and _first(name) in called:
+                    return name
+                # "Efisio Manca, dell'associazione...": a name no list knows, caught only from its surname on
+                joined = next((f for f in called if f"{f} {name.lower()}" in sentence.text.lower()), None)
+                if joined and len(name.split()) == 1 and joined not in _NAME_TITLES:
+                    return f"{joined.capitalize()} {name}"
+        return None
 
     def _prefer_shown(self, heard: str, shown: DisplayName | None) -> str:
         """A good display name beats what Whisper heard of the same name ("Mariagrazia Rosetti")."""
