@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.artifacts import Segment, Transcript, Word
+from pipeline.ingest.programme import Programme, TablePlan
 from pipeline.tables import Tables, TablesOptions, find_tables
 
 FACILITATOR = "SPEAKER_00"
@@ -38,12 +39,12 @@ def report(speaker: str, first: str | None = None) -> list[tuple[str, str]]:
     return [(speaker, first or REPORT[0]), *((speaker, text) for text in REPORT[1:])]
 
 
-def tables_of(turns: list[tuple[str, str]]) -> Tables:
-    return find_tables(transcript(turns), options=TablesOptions())
+def tables_of(turns: list[tuple[str, str]], programme: Programme | None = None) -> Tables:
+    return find_tables(transcript(turns), programme=programme, options=TablesOptions())
 
 
-def spokespersons(turns: list[tuple[str, str]]) -> list[str | None]:
-    return [t.spokesperson.name for t in tables_of(turns).tables]
+def spokespersons(turns: list[tuple[str, str]], programme: Programme | None = None) -> list[str | None]:
+    return [t.spokesperson.name for t in tables_of(turns, programme).tables]
 
 
 def test_a_place_after_di_is_no_name_in_a_hand_over() -> None:
@@ -105,3 +106,10 @@ def test_a_spokesperson_named_only_by_the_thanks_after_the_report() -> None:
         (FACILITATOR, "Grazie Gianluca. Ci sono domande?"),
     ]
     assert spokespersons(turns) == ["Gianluca"]
+
+
+def test_a_short_first_name_is_the_programme_s_full_one() -> None:
+    """ "Galaxy di Nino" and "Nino, ci sei?" for the programme's Antonino Currò."""
+    programme = Programme(tables=(TablePlan(1, "anziani", "Rosa Spada"), TablePlan(3, "villaggi", "Antonino Currò")))
+    turns = [*OPENING, (FACILITATOR, "Adesso il tavolo tre, i villaggi. Nino, ci sei?"), *report("Galaxy di Nino")]
+    assert spokespersons(turns, programme) == ["Antonino Currò"]

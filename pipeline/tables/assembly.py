@@ -138,7 +138,13 @@ def _known_people(
     names = [person_of_label(label) for label in labels]
     if session:
         names += _chat_names(session, reader)
-    return KnownPeople(list(dict.fromkeys(n.strip() for n in names if n and n.strip())), options.name_similarity)
+    nicknames = {
+        str(short).lower(): frozenset(str(n).lower() for n in full)
+        for short, full in (reader.nlp.people.get("nicknames") or {}).items()
+    }
+    return KnownPeople(
+        list(dict.fromkeys(n.strip() for n in names if n and n.strip())), options.name_similarity, nicknames
+    )
 
 
 def _chat_names(session: Session, reader: SignalReader) -> list[str]:

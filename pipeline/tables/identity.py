@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
@@ -24,6 +24,7 @@ class KnownPeople:
 
     names: list[str]
     threshold: float
+    nicknames: dict[str, frozenset[str]] = field(default_factory=dict)  # "nino" -> {"antonino", "giovanni"}
 
     @property
     def first_names(self) -> set[str]:
@@ -36,11 +37,18 @@ class KnownPeople:
             return None
         if prefer and self.similar(heard, prefer):
             return _fuller(heard, prefer)
-        scored = [(self.similarity(heard, n), n) for n in self.names]
+        scored = [(self.score(heard, n), n) for n in self.names]
         good = [(score, n) for score, n in scored if score >= self.threshold]
         best = max((score for score, _ in good), default=0.0)
         top = [n for score, n in good if score == best]
         return _fuller(heard, top[0]) if len(top) == 1 else None  # "Giulia" and two Giulias: no guess
+
+    def score(self, heard: str, name: str) -> float:
+        """The similarity, where a short form of the first name ("Nino" for "Antonino") counts as the full one."""
+        said, known = heard.lower().split(), name.lower().split()
+        if said and known and self._same_first_name(said[0], known[0]):
+            heard = " ".join([known[0], *said[1:]])
+        return self.similarity(heard, name)
 
     @staticmethod
     def similarity(heard: str, name: str) -> float:
@@ -49,8 +57,11 @@ class KnownPeople:
         joined = fuzz.ratio(heard.replace(" ", ""), name.replace(" ", ""))
         return max(fuzz.token_set_ratio(heard, name), joined)
 
+    def _same_first_name(self, one: str, other: str) -> bool:
+        return other in self.nicknames.get(one, ()) or one in self.nicknames.get(other, ())
+
     def similar(self, heard: str, name: str) -> bool:
-        return self.similarity(heard, name) >= self.threshold
+        return self.score(heard, name) >= self.threshold
 
 
 _NAME_TITLES = {"don", "suor", "padre", "fra", "frate", "madre"}
