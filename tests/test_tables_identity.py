@@ -113,3 +113,15 @@ def test_a_short_first_name_is_the_programme_s_full_one() -> None:
     programme = Programme(tables=(TablePlan(1, "anziani", "Rosa Spada"), TablePlan(3, "villaggi", "Antonino Currò")))
     turns = [*OPENING, (FACILITATOR, "Adesso il tavolo tre, i villaggi. Nino, ci sei?"), *report("Galaxy di Nino")]
     assert spokespersons(turns, programme) == ["Antonino Currò"]
+
+
+def test_a_display_name_squeezed_by_the_track_file_keeps_the_person_apart() -> None:
+    """Zoom's track file gives back "Elisa Cardinali - AST Ancona" as "Elisa Cardinali-AST Ancona"."""
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Adesso il tavolo tre, il tempo libero. A voi."),
+        *report("Elisa Cardinali-AST Ancona"),
+    ]
+    assert [(t.spokesperson.name, t.spokesperson.organisation) for t in tables_of(turns).tables] == [
+        ("Elisa Cardinali", "AST Ancona")
+    ]

@@ -17,7 +17,12 @@ from importlib import resources
 import yaml
 
 _OWNER_LINKS = ("di", "de", "del", "della", "of")
-_ORGANISATION_SEPARATOR = re.compile(r"\s+[-–—|/]\s+|\s*[(\[]")
+# " - ", " | ", "(": or a hyphen with no spaces, as a track file's name gives it back ("Elisa Cardinali-AST
+# Ancona"), where an acronym, an abbreviation or a body's word follows (not "Rossi-Bianchi")
+_ORGANISATION_SEPARATOR = re.compile(
+    r"\s+[-–—|/]\s+|\s*[(\[]|-(?=[A-Z]{2,}|[A-Z][a-z]{0,3}[A-Z]|[A-Z][a-z]{0,5}\.|(?:Coop|Cooperativa"
+    r"|Associazione|Comune|Fondazione|Parrocchia|Caritas|Ufficio|Consorzio|Istituto|Liceo|Scuola|Centro|Azienda)\b)"
+)
 
 
 @dataclass(frozen=True)
