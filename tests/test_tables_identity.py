@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.artifacts import Segment, Transcript, Word
 from pipeline.ingest.programme import Programme, TablePlan
 from pipeline.tables import Tables, TablesOptions, find_tables
+from pipeline.tables.nlp import load_nlp
+from pipeline.tables.sentences import Sentence
+from pipeline.tables.signals import SignalReader
 
 FACILITATOR = "SPEAKER_00"
 OPENING = [
@@ -99,13 +104,14 @@ def test_the_second_voice_named_in_the_hand_over_is_not_the_spokesperson() -> No
 
 
 def test_a_spokesperson_named_only_by_the_thanks_after_the_report() -> None:
-    turns = [
-        *OPENING,
-        (FACILITATOR, "Iniziamo dal tavolo uno, il carcere. A voi."),
-        *report("SPEAKER_02", "Sì, buonasera, io lavoro come educatore nella casa circondariale."),
-        (FACILITATOR, "Grazie Gianluca. Ci sono domande?"),
-    ]
-    assert spokespersons(turns) == ["Gianluca"]
+    """ "Grazie Gianluca." names him; "Grazie professoressa, Matilde dell'ATS ha una domanda." names nobody."""
+
+    def thanked(thanks: str) -> list[str | None]:
+        start = [*OPENING, (FACILITATOR, "Iniziamo dal tavolo uno, il carcere. A voi.")]
+        return spokespersons([*start, *report("SPEAKER_02"), (FACILITATOR, thanks)])
+
+    assert thanked("Grazie Gianluca. Ci sono domande?") == ["Gianluca"]
+    assert thanked("Grazie professoressa, Matilde dell'ATS ha una domanda.") == [None]
 
 
 def test_a_short_first_name_is_the_programme_s_full_one() -> None:
@@ -125,3 +131,28 @@ def test_a_display_name_squeezed_by_the_track_file_keeps_the_person_apart() -> N
     assert [(t.spokesperson.name, t.spokesperson.organisation) for t in tables_of(turns).tables] == [
         ("Elisa Cardinali", "AST Ancona")
     ]
+
+
+def introduced(text: str) -> str | None:
+    """The name a sentence introduces its speaker by, read with the packaged pipeline."""
+    nlp = load_nlp(TablesOptions().nlp_settings())
+    return SignalReader(nlp).read(Sentence(0, 0, "x", nlp.nlp(text)[:], 0.0, 1.0)).intro_name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("sono gerardo insegno all'istituto comprensivo di pietrelcina", "Gerardo"),
+        ("buonasera a tutti sono la giulia del centro anziani", "Giulia"),
+        (
+            "Buonasera, sono la coordinatrice della cooperativa La Rondine, Silvia Ferrari, e riporto io.",
+            "Silvia Ferrari",
+        ),
+        ("allora io sono la dottoressa bianchi del consultorio", "Bianchi"),
+        ("sì grazie fabrizio claudia pitoni sono assistente sociale a cittaducale", "Claudia Pitoni"),
+        ("buonasera giulia bianchi cooperativa il ponte tavolo tre", "Giulia Bianchi"),
+        ("Buonasera a tutti, sono Bianchi, Giulia Bianchi, della Caritas.", "Giulia Bianchi"),
+    ],
+)
+def test_self_introductions_in_lower_case_or_after_the_role(text: str, name: str) -> None:
+    assert introduced(text) == name

@@ -228,7 +228,8 @@ class IdentityResolver:
         if after.speaker == draft.speaker or "THANKS" not in first.labels:
             return None
         seconds = {_first(p) for p in map(person_of_label, draft.co_speakers) if p}
-        names = {_first(n): n for n in first.names if _first(n) not in seconds}
+        text = after.sentences[0].text
+        names = {_first(n): n for n in first.names if _first(n) not in seconds and _thanks(text, n)}
         return next(iter(names.values())) if len(names) == 1 else None
 
     def _called_and_said(self, draft: Draft) -> str | None:

@@ -91,6 +91,9 @@ class SignalReader:
         self.titles = {str(n).lower().rstrip(".") for n in people.get("titles", [])}
         self.not_names = {str(n).lower() for n in people.get("not_names", [])}
         self.name_titles = {str(n).lower() for n in people.get("name_titles", [])}
+        compounds = people.get("compound_first_names") or {}
+        self.compound_starts = {str(n).lower() for n in compounds.get("starts", [])}
+        self.compound_ends = {str(n).lower() for n in compounds.get("ends", [])}
         self.heading_titles = HeadingTitles.from_yaml(nlp.data_yaml("headings.yaml"))
 
     def knowing(self, first_names: Iterable[str]) -> SignalReader:
@@ -161,10 +164,32 @@ class SignalReader:
     def _intro_name(self, span: Span, structure: list[CueMatch]) -> str | None:
         for match in structure:
             if match.label == "SELF_NAME":
-                name = self.name_at(span.doc, match.end, limit=span.end)
+                start = match.end
+                if start + 1 < span.end and span.doc[start].lower_ in _ARTICLES:
+                    start += span.doc[start + 1].lower_ in self.first_names  # "sono la Giulia del centro anziani"
+                name = self.name_at(span.doc, start, limit=span.end)
                 if name:
-                    return name
-        return self._name_said_first(span)
+                    return self._fuller_said(span, name)
+        first_person = any(m.label in ("SELF_NAME", "SPEAK_FOR") for m in structure)
+        return self._name_said_first(span) or (self._name_after_role(span) if first_person else None)
+
+    def _fuller_said(self, span: Span, name: str) -> str:
+        """ "sono Bianchi, Giulia Bianchi": the fuller form of the same name said in the sentence."""
+        fuller = (n for n in self._mentioned_names(span, []) if len(n.split()) > len(name.split()))
+        return next((n for n in fuller if name.lower() in n.lower().split()), name)
+
+    def _name_after_role(self, span: Span) -> str | None:
+        """ "sono la coordinatrice della cooperativa La Rondine, Silvia Ferrari, e riporto...": a full name set
+        off by commas after the role or the organisation."""
+        doc = span.doc
+        for index in range(span.start + 1, span.end):
+            if doc[index - 1].text != "," or index in {t.i for e in span.ents if e.label_ != "PER" for t in e}:
+                continue
+            name, after = self.name_and_end(doc, index, limit=span.end)
+            paused = after == span.end or doc[after].is_punct or doc[after].lower_ == "e"
+            if name and len(name.split()) >= 2 and paused:
+                return name
+        return None
 
     def _name_said_first(self, span: Span) -> str | None:
         """ "Luca Pagani, assistente sociale...", "Silvia Manzoni delle ACLI": a full name, then a pause or
@@ -173,7 +198,9 @@ class SignalReader:
         while start < span.end and (span.doc[start].is_punct or span.doc[start].lower_ in _GREETINGS):
             start += 1
         name, after = self.name_and_end(span.doc, start, limit=span.end, strict=True)
-        if name and len(name.split()) >= 2 and after < span.end and _ends_a_name(span.doc[after]):
+        if name and len(name.split()) == 1 and span.doc[start - 1].lower_ == "grazie":
+            name, after = self.name_and_end(span.doc, after, limit=span.end)  # "grazie fabrizio claudia pitoni"
+        if name and len(name.split()) >= 2 and (after == span.end or _ends_a_name(span.doc[after])):
             return name
         return None
 
@@ -214,8 +241,11 @@ class SignalReader:
         """The name that starts at ``index`` and the token after it (titles skipped, "Dell'Aquila" is one word)."""
         if index + 1 < limit and doc[index].lower_ in _ARTICLES and doc[index + 1].lower_.rstrip(".") in self.titles:
             index += 1  # "sono la dottoressa Carla Pini"
+        titled = False
         while index < limit and doc[index].lower_.rstrip(".") in self.titles:
-            index += 1
+            index, titled = index + 1, True
+        if titled and index < limit and self._surname_after_title(doc, index):
+            return person_case(doc[index].text), index + 1  # "sono la dottoressa bianchi del consultorio"
         parts: list[str] = []
         titled = index + 1 < limit and doc[index].lower_ in self.name_titles
         if titled and self._name_token(doc[index + 1], first=True, strict=False):
@@ -231,9 +261,39 @@ class SignalReader:
                 continue
             if not self._name_token(doc[index], first=not parts, strict=strict):
                 break
+            lower_case = parts and parts[-1] not in self.name_titles and not doc[index].is_title
+            if lower_case and doc[index].ent_type_ != "PER":
+                compound = self._compound(parts[-1], doc[index].lower_)
+                doubtful = doc[index].lower_ in self.first_names or _first_person_verb(doc[index])
+                if not compound and doubtful and not self._name_ends_after(doc, index + 1, limit):
+                    break  # "gino vedo che...", "simona lorenzo masini": no surname, or the next person's name
+                parts.append(doc[index].text)
+                index += 1
+                if not compound:
+                    break  # in lower case a surname ends the name: "caterina bruno centro per l'impiego"
+                continue
             parts.append(doc[index].text)
             index += 1
         return person_case(" ".join(parts)) or None, index
+
+    def _compound(self, first: str, second: str) -> bool:
+        """ "maria grazia", "gian luca": two first names that make one."""
+        first, second = first.lower(), second.lower()
+        if first not in self.first_names and first not in self.compound_starts:
+            return False
+        return (first in self.compound_starts and second in self.first_names) or second in self.compound_ends
+
+    @staticmethod
+    def _name_ends_after(doc: Doc, index: int, limit: int) -> bool:
+        return index >= limit or _ends_a_name(doc[index]) or doc[index].lower_ == "e"
+
+    def _surname_after_title(self, doc: Doc, index: int) -> bool:
+        """A lone word after a title, even in lower case, is a surname, unless a first name or a name follows."""
+        token = doc[index]
+        if not token.is_alpha or token.is_stop or token.lower_ in self.not_names or token.lower_ in self.first_names:
+            return False
+        following = doc[index + 1] if index + 1 < len(doc) else None
+        return following is None or not self._name_token(following, first=False, strict=False)
 
     def _name_token(self, token: Any, *, first: bool, strict: bool) -> bool:
         lower = token.lower_
@@ -316,9 +376,26 @@ def _past_capitalised(doc: Doc, index: int, limit: int) -> int:
 _FROM_WORDS = {"della", "delle", "del", "dello", "dell'", "dei", "degli", "di", "da", "dal", "dalla", "dall'", "per"}
 
 
+# what may follow a name said first without a pause: "giulia bianchi cooperativa il ponte", "... lavoro al..."
+_ROLE_OR_BODY = {
+    "portavoce", "referente", "relatore", "relatrice", "tavolo", "gruppo", "operatrice", "operatore", "educatrice",
+    "educatore", "assistente", "volontaria", "volontario", "insegnante", "psicologa", "psicologo", "coordinatrice",
+    "coordinatore", "responsabile", "presidente", "cooperativa", "associazione", "comune", "fondazione", "parrocchia",
+    "caritas", "scuola", "istituto", "consorzio", "ufficio", "centro", "servizio", "sportello", "consultorio",
+    "azienda", "patronato", "sindacato", "lavoro", "faccio", "rappresento", "parlo", "riporto", "vengo", "sono",
+    "insegno",
+}  # fmt: skip
+
+
+def _first_person_verb(token: Any) -> bool:
+    """ "insegno", "vedo": a verb's first person, which in lower case is no surname unless a pause follows."""
+    lemma = token.lemma_.lower()
+    return lemma.endswith(("are", "ere", "ire")) and token.lower_ == lemma[:-3] + "o"
+
+
 def _ends_a_name(token: Any) -> bool:
-    """What may follow a name said first: a pause, or "della cooperativa...", "dal comune di..."."""
-    return token.text in {",", "."} or token.lower_ in _FROM_WORDS
+    """What may follow a name said first: a pause, or "della cooperativa...", "dal comune di...", a role."""
+    return token.text in {",", ".", ":", ";"} or token.lower_ in _FROM_WORDS or token.lower_ in _ROLE_OR_BODY
 
 
 def _entities(span: Span, label: str) -> list[str]:
