@@ -152,7 +152,19 @@ def introduced(text: str) -> str | None:
         ("sì grazie fabrizio claudia pitoni sono assistente sociale a cittaducale", "Claudia Pitoni"),
         ("buonasera giulia bianchi cooperativa il ponte tavolo tre", "Giulia Bianchi"),
         ("Buonasera a tutti, sono Bianchi, Giulia Bianchi, della Caritas.", "Giulia Bianchi"),
+        ("sì sono io buonasera rita di loreto della cooperativa la maiella", "Rita Di Loreto"),
+        ("grazie buongiorno cosimo dell'aquila cooperativa il delfino", "Cosimo Dell'Aquila"),
+        ("parto io grazie buonasera teresa cerra sono psicologa al consultorio", "Teresa Cerra"),
     ],
 )
 def test_self_introductions_in_lower_case_or_after_the_role(text: str, name: str) -> None:
     assert introduced(text) == name
+
+
+def test_the_facilitator_introducing_herself_in_the_hand_over_is_not_called() -> None:
+    turns = [
+        (FACILITATOR, "Bentornati in plenaria. Per chi arriva adesso, sono Tiziana Vitali dell'Ufficio di Piano."),
+        (FACILITATOR, "Partiamo dalla stanza uno, la scuola. A voi."),
+        *report("SPEAKER_01"),
+    ]
+    assert spokespersons(turns) == [None]

@@ -57,6 +57,7 @@ def find_tables(
         _facilitator_name(turns, facilitator),
         _announced_table_count(turns, facilitator),
         turns,
+        facilitator,
     )
     resolver = IdentityResolver(clues, options)
     tagger = ReportTagger.for_options(options)

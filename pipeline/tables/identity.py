@@ -121,6 +121,7 @@ class SessionClues:
     facilitator_name: str | None  # from the facilitator's self-introduction
     table_count: int | None = None  # "i tavoli erano cinque": how many tables the facilitator announced
     turns: Sequence[Turn] = ()  # the turns the reports were found in (a hand-over's ``turn`` indexes them)
+    facilitator: str | None = None  # the facilitator's speaker label
 
 
 class IdentityResolver:
@@ -133,6 +134,7 @@ class IdentityResolver:
         self.facilitator_name = clues.facilitator_name
         self.table_count = clues.table_count
         self.turns = clues.turns
+        self.facilitator = clues.facilitator
         self.options = options
         self.used: list[int] = []
         self.spoken: set[str] = set()  # first names of the spokespersons found so far
@@ -210,6 +212,7 @@ class IdentityResolver:
         others = self.spoken | {_first(p) for p in map(person_of_label, draft.co_speakers) if p}
         turn = self.turns[draft.handover.turn] if draft.handover.turn < len(self.turns) else None
         said = list(zip(turn.sentences, turn.signals, strict=True)) if turn else []
+        others |= {_first(s.intro_name) for _, s in said if s.intro_name}  # "sono Tiziana Vitali dell'Ufficio di Piano"
         calling = [n for n in draft.handover.names if not any(_thanks(s.text, n) for s, _ in said)]
         anywhere = [n for s, signal in said if "THANKS" not in signal.labels or signal.handover for n in signal.names]
         for names in (calling, anywhere):
@@ -225,8 +228,9 @@ class IdentityResolver:
             return None
         after = self.turns[last + 1]
         first = after.signals[0]
-        if after.speaker == draft.speaker or "THANKS" not in first.labels:
-            return None
+        facilitator = draft.handover.speaker if draft.handover else self.facilitator
+        if after.speaker != facilitator or "THANKS" not in first.labels or first.intro_name:
+            return None  # "Sì, grazie, Lucia Cannistrà, SPI-CGIL": a question, not the facilitator's thanks
         seconds = {_first(p) for p in map(person_of_label, draft.co_speakers) if p}
         text = after.sentences[0].text
         names = {_first(n): n for n in first.names if _first(n) not in seconds and _thanks(text, n)}

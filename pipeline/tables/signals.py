@@ -193,10 +193,22 @@ class SignalReader:
 
     def _name_said_first(self, span: Span) -> str | None:
         """ "Luca Pagani, assistente sociale...", "Silvia Manzoni delle ACLI": a full name, then a pause or
-        where the speaker comes from."""
+        where the speaker comes from; first in the sentence or right after "buonasera" ("parto io, grazie,
+        buonasera, Teresa Cerra, sono psicologa...")."""
         start = span.start
         while start < span.end and (span.doc[start].is_punct or span.doc[start].lower_ in _GREETINGS):
             start += 1
+        said = self._full_name_at(span, start)
+        for token in span:
+            if said:
+                break
+            if token.lower_ in _SALUTES and token.i >= start:
+                said = self._full_name_at(span, _past_punct(span, token.i + 1))
+        return said
+
+    def _full_name_at(self, span: Span, start: int) -> str | None:
+        if start >= span.end:
+            return None
         name, after = self.name_and_end(span.doc, start, limit=span.end, strict=True)
         if name and len(name.split()) == 1 and span.doc[start - 1].lower_ == "grazie":
             name, after = self.name_and_end(span.doc, after, limit=span.end)  # "grazie fabrizio claudia pitoni"
@@ -252,11 +264,12 @@ class SignalReader:
             parts.append(doc[index].lower_)
             index += 1
         while index < limit and len(parts) < 3:
+            if parts and index + 2 <= limit and self._lower_case_particle(doc, index, limit):
+                parts.append(_joined(doc[index].text, doc[index + 1].text))  # "rita di loreto della cooperativa"
+                index += 2
+                break
             if parts and index + 1 < limit and _surname_particle(doc[index], doc[index + 1]):
-                particle = doc[index].text
-                parts.append(
-                    particle + doc[index + 1].text if particle.endswith("'") else f"{particle} {doc[index + 1]}"
-                )
+                parts.append(_joined(doc[index].text, doc[index + 1].text))
                 index += 2
                 continue
             if not self._name_token(doc[index], first=not parts, strict=strict):
@@ -275,6 +288,18 @@ class SignalReader:
             parts.append(doc[index].text)
             index += 1
         return person_case(" ".join(parts)) or None, index
+
+    def _lower_case_particle(self, doc: Doc, index: int, limit: int) -> bool:
+        """ "di loreto", "dell'aquila" after a first name, in lower case: a surname only before a pause, a role or
+        "della..." ("giulia della cooperativa" is no surname: a body follows)."""
+        particle, word = doc[index], doc[index + 1] if index + 1 < limit else None
+        if word is None or particle.is_title or particle.lower_ not in _PARTICLES or not word.is_alpha:
+            return False
+        if doc[index - 1].lower_ not in self.first_names or word.is_stop or word.lower_ in self.not_names:
+            return False
+        if word.ent_type_ and word.ent_type_ != "PER":
+            return False  # "francesca dell'arci di cremona"
+        return word.lower_ not in _ROLE_OR_BODY and self._name_ends_after(doc, index + 2, limit)
 
     def _compound(self, first: str, second: str) -> bool:
         """ "maria grazia", "gian luca": two first names that make one."""
@@ -373,6 +398,15 @@ def _past_capitalised(doc: Doc, index: int, limit: int) -> int:
     return index
 
 
+_SALUTES = {"buonasera", "buongiorno", "salve", "ciao"}
+
+
+def _past_punct(span: Span, index: int) -> int:
+    while index < span.end and span.doc[index].is_punct:
+        index += 1
+    return index
+
+
 _FROM_WORDS = {"della", "delle", "del", "dello", "dell'", "dei", "degli", "di", "da", "dal", "dalla", "dall'", "per"}
 
 
@@ -382,9 +416,16 @@ _ROLE_OR_BODY = {
     "educatore", "assistente", "volontaria", "volontario", "insegnante", "psicologa", "psicologo", "coordinatrice",
     "coordinatore", "responsabile", "presidente", "cooperativa", "associazione", "comune", "fondazione", "parrocchia",
     "caritas", "scuola", "istituto", "consorzio", "ufficio", "centro", "servizio", "sportello", "consultorio",
-    "azienda", "patronato", "sindacato", "lavoro", "faccio", "rappresento", "parlo", "riporto", "vengo", "sono",
-    "insegno",
+    "azienda", "patronato", "sindacato", "servizi", "lavoro", "faccio", "rappresento", "parlo", "riporto", "vengo",
+    "sono", "insegno", "dirigente", "medico", "infermiera", "infermiere", "sociologo", "sociologa", "mediatore",
+    "mediatrice", "docente", "professoressa", "professore", "maestra", "maestro", "parroco", "sindaca", "sindaco",
+    "assessora", "assessore", "consigliera", "consigliere", "funzionaria", "funzionario", "studente", "studentessa",
+    "mamma", "papà", "genitore", "pensionata", "pensionato", "direttrice", "direttore",
 }  # fmt: skip
+
+
+def _joined(particle: str, word: str) -> str:
+    return particle + word if particle.endswith("'") else f"{particle} {word}"
 
 
 def _first_person_verb(token: Any) -> bool:
@@ -434,4 +475,10 @@ def person_case(name: str) -> str:
     """ASR's "giulia bianchi" as "Giulia Bianchi"; "don Stefano" and "De Luca" left alone."""
     if name != name.lower():
         return name
-    return " ".join(w if w in ("don", "suor", "padre", "fra") else w.capitalize() for w in name.split())
+    return " ".join(w if w in ("don", "suor", "padre", "fra") else _capitalised(w) for w in name.split())
+
+
+def _capitalised(word: str) -> str:
+    """ "dell'aquila" -> "Dell'Aquila"."""
+    head, apostrophe, tail = word.partition("'")
+    return head.capitalize() + apostrophe + tail.capitalize()
