@@ -168,3 +168,23 @@ def test_the_facilitator_introducing_herself_in_the_hand_over_is_not_called() ->
         *report("SPEAKER_01"),
     ]
     assert spokespersons(turns) == [None]
+
+
+def test_a_call_by_first_name_and_association_names_the_person_not_the_association() -> None:
+    turns = [
+        *OPENING,
+        (FACILITATOR, "E per ultimo il gruppo sui lavoratori stranieri. Karim, dell'associazione Approdi."),
+        *report("DESKTOP-OLB4T2"),
+    ]
+    assert spokespersons(turns) == ["Karim"]
+
+
+def test_the_first_voice_s_full_name_wins_over_the_device_owner_s() -> None:
+    """On her son's tablet: "sono io, Lorenzo è mio figlio ... Giovanna Zoli, insegno lettere"."""
+    first = "Sì, sono io, Lorenzo è mio figlio, scusate il nome. Giovanna Zoli, insegno lettere alle medie."
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Adesso il tavolo tre, il tempo libero. A voi."),
+        *report("iPad di Lorenzo", first),
+    ]
+    assert spokespersons(turns) == ["Giovanna Zoli"]

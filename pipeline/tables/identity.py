@@ -14,7 +14,7 @@ from pipeline.ingest.display_names import DisplayName, read_display_name
 from pipeline.ingest.programme import Programme
 from pipeline.tables.options import _LABEL_SPEAKER, FACILITATOR, UNKNOWN_SPEAKER, TablesOptions
 from pipeline.tables.reports import Draft
-from pipeline.tables.signals import TableRef
+from pipeline.tables.signals import Signals, TableRef
 from pipeline.tables.turns import Turn
 
 
@@ -137,7 +137,7 @@ class IdentityResolver:
         self.facilitator = clues.facilitator
         self.options = options
         self.used: list[int] = []
-        self.spoken: set[str] = set()  # first names of the spokespersons found so far
+        self.spoken: list[str] = []  # the spokespersons found so far, in order
 
     def resolve(self, draft: Draft) -> Identity:
         evidence: list[str] = []
@@ -154,7 +154,7 @@ class IdentityResolver:
         if number is not None:
             self.used.append(number)
         if name:
-            self.spoken.add(_first(name))
+            self.spoken.append(name)
         theme = (plan.theme if plan else None) or self._heard_theme(draft, number)
         if self.programme and self.programme.tables and number not in self.programme.numbers:
             evidence.append("table number not in the programme")
@@ -165,15 +165,18 @@ class IdentityResolver:
 
     def _heard_spokesperson(self, draft: Draft, evidence: list[str]) -> tuple[str | None, str | None]:
         opening = draft.signals[: self.options.opening_sentences]
-        for signal in opening:
-            if signal.intro_name:
-                evidence.append(f"self-introduction ({signal.intro_name})")
-                shown = display_name(draft.speaker)
-                fallback = shown.organisation if shown else None
-                return self._prefer_shown(signal.intro_name, shown), (signal.organisations or [fallback])[0]
+        introduced = self._introduction(draft)
+        if introduced:
+            evidence.append(f"self-introduction ({introduced.intro_name})")
+            shown = display_name(draft.speaker)
+            fallback = shown.organisation if shown else None
+            return self._prefer_shown(str(introduced.intro_name), shown), (introduced.organisations or [fallback])[0]
         organisation = next((s.organisations[0] for s in opening if s.speaks_for_table and s.organisations), None)
-        if draft.turns[0].self_report and self.facilitator_name:
-            evidence.append(f"the facilitator ({self.facilitator_name}) presents")
+        if draft.turns[0].self_report:
+            if self.facilitator_name:
+                evidence.append(f"the facilitator ({self.facilitator_name}) presents")
+            else:  # not the absent spokesperson the hand-over names ("Silvia mi ha girato le sue note")
+                evidence.append("the facilitator presents, who never said her name: to be checked")
             return self.facilitator_name, organisation
         called = self._called_and_said(draft)
         if called:
@@ -203,23 +206,53 @@ class IdentityResolver:
             evidence.append("no clue names the spokesperson: to be checked")
         return None, organisation
 
+    def _introduction(self, draft: Draft) -> Signals | None:
+        """The first voice's self-introduction in the report's opening (a second voice's is not the spokesperson's);
+        a full name said after a first name alone wins ("sono io, Lorenzo è mio figlio... Giovanna Zoli")."""
+        own = [s for t in draft.turns if t.speaker == draft.speaker for s in t.signals]
+        intros = [s for s in own[: self.options.opening_sentences] if s.intro_name]
+        full = next((s for s in intros if len(str(s.intro_name).split()) >= 2), None)
+        if intros and full and len(str(intros[0].intro_name).split()) == 1:
+            return full
+        return intros[0] if intros else None
+
     def _called(self, draft: Draft) -> list[str]:
         """Who the hand-over gives the floor to: the names its calling sentences say, else any its turn says
         ("Per il tavolo tre parla la dottoressa Lucia Improta"), less those thanked, those who spoke before
         and the report's second voices ("Annalisa, e poi Pietro del SerD")."""
         if draft.handover is None:
             return []
-        others = self.spoken | {_first(p) for p in map(person_of_label, draft.co_speakers) if p}
+        others = {_first(p) for p in map(person_of_label, draft.co_speakers) if p}
         turn = self.turns[draft.handover.turn] if draft.handover.turn < len(self.turns) else None
         said = list(zip(turn.sentences, turn.signals, strict=True)) if turn else []
-        others |= {_first(s.intro_name) for _, s in said if s.intro_name}  # "sono Tiziana Vitali dell'Ufficio di Piano"
+        if self.facilitator_name:
+            others.add(_first(self.facilitator_name))  # "sono Tiziana Vitali dell'Ufficio di Piano" in the hand-over
         calling = [n for n in draft.handover.names if not any(_thanks(s.text, n) for s, _ in said)]
         anywhere = [n for s, signal in said if "THANKS" not in signal.labels or signal.handover for n in signal.names]
         for names in (calling, anywhere):
-            fresh = [n for n in names if _first(n) not in others and not any(_thanks(s.text, n) for s, _ in said)]
+            fresh = [
+                n
+                for n in names
+                if _first(n) not in others
+                and not self._spoke_before(n)
+                and not any(_thanks(s.text, n) for s, _ in said)
+            ]
             if fresh:
                 return fresh if names is calling else fresh[:1]
         return []
+
+    def _chairs(self, draft: Draft) -> set[str]:
+        """Who gives the floor: the report's hand-over, the facilitator, anyone who three times or more handed over
+        or opened a turn with thanks."""
+        handing = Counter(t.speaker for t in self.turns if t.has_handover or "THANKS" in t.signals[0].labels)
+        chairs = {speaker for speaker, count in handing.items() if count >= 3} | {self.facilitator or ""}
+        return chairs | ({draft.handover.speaker} if draft.handover else set())
+
+    def _spoke_before(self, called: str) -> bool:
+        """A full name of an earlier spokesperson, or the first name of the last one (just thanked)."""
+        if len(called.split()) >= 2:
+            return any(self.known.similar(called, name) for name in self.spoken)
+        return bool(self.spoken) and _first(self.spoken[-1]) == _first(called)
 
     def _thanked_after(self, draft: Draft) -> str | None:
         """ "Grazie Gianluca.": the one name the facilitator thanks right after the report."""
@@ -228,8 +261,7 @@ class IdentityResolver:
             return None
         after = self.turns[last + 1]
         first = after.signals[0]
-        facilitator = draft.handover.speaker if draft.handover else self.facilitator
-        if after.speaker != facilitator or "THANKS" not in first.labels or first.intro_name:
+        if after.speaker not in self._chairs(draft) or "THANKS" not in first.labels or first.intro_name:
             return None  # "Sì, grazie, Lucia Cannistrà, SPI-CGIL": a question, not the facilitator's thanks
         seconds = {_first(p) for p in map(person_of_label, draft.co_speakers) if p}
         text = after.sentences[0].text

@@ -55,10 +55,11 @@ class Signals:
 
     @property
     def calls_someone(self) -> bool:
-        """Just a name, as when the facilitator calls the next presenter: "Giovanna?"."""
+        """Just a name, as when the facilitator calls the next presenter: "Giovanna?", "Karim, dell'associazione
+        Approdi."."""
         if not self.names or "THANKS" in self.labels or self.words > 5:
             return False
-        named = sum(len(n.split()) for n in self.names)
+        named = sum(len(n.split()) for n in self.names) + sum(len(o.split()) for o in self.organisations)
         return named >= self.words - (1 if self.words <= 3 else 3)  # "Giorgio e Ilenia, mi pare."
 
     @property
@@ -164,7 +165,7 @@ class SignalReader:
     def _intro_name(self, span: Span, structure: list[CueMatch]) -> str | None:
         for match in structure:
             if match.label == "SELF_NAME":
-                start = match.end
+                start = _past_punct(span, match.end)  # "per chi non mi conosce, Monica Pacelli"
                 if start + 1 < span.end and span.doc[start].lower_ in _ARTICLES:
                     start += span.doc[start + 1].lower_ in self.first_names  # "sono la Giulia del centro anziani"
                 name = self.name_at(span.doc, start, limit=span.end)
@@ -211,7 +212,10 @@ class SignalReader:
             return None
         name, after = self.name_and_end(span.doc, start, limit=span.end, strict=True)
         if name and len(name.split()) == 1 and span.doc[start - 1].lower_ == "grazie":
+            thanked = name.lower()
             name, after = self.name_and_end(span.doc, after, limit=span.end)  # "grazie fabrizio claudia pitoni"
+            if name and name.split()[0].lower() == thanked:
+                return None  # "Grazie Riccardo, Riccardo Galdenzi dell'associazione...": the thanked, named in full
         if name and len(name.split()) >= 2 and (after == span.end or _ends_a_name(span.doc[after])):
             return name
         return None
