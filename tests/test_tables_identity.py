@@ -188,3 +188,8 @@ def test_the_first_voice_s_full_name_wins_over_the_device_owner_s() -> None:
         *report("iPad di Lorenzo", first),
     ]
     assert spokespersons(turns) == ["Giovanna Zoli"]
+
+
+def test_a_call_by_first_name_and_town_is_still_a_call_and_names_the_person() -> None:
+    turns = [*OPENING, (FACILITATOR, "Il tavolo due, il lavoro. Lorella, da Vitorchiano."), *report("SPEAKER_02")]
+    assert spokespersons(turns) == ["Lorella"]

@@ -46,6 +46,7 @@ class Signals:
     announced: dict[str, float]
     words: int
     continues: bool  # opens like "la seconda è...", "poi...": same heading as before
+    place_words: int = 0  # capitals after "di", "da" that name a place or a body: "Lorella, da Vitorchiano"
 
     @property
     def handover(self) -> bool:
@@ -60,6 +61,7 @@ class Signals:
         if not self.names or "THANKS" in self.labels or self.words > 5:
             return False
         named = sum(len(n.split()) for n in self.names) + sum(len(o.split()) for o in self.organisations)
+        named += self.place_words
         return named >= self.words - (1 if self.words <= 3 else 3)  # "Giorgio e Ilenia, mi pare."
 
     @property
@@ -119,6 +121,7 @@ class SignalReader:
             announced=self._announcements(span),
             words=sum(1 for token in span if token.is_alpha),
             continues=any(m.label == "CONTINUE" and m.start - span.start <= 2 for m in structure),
+            place_words=sum(1 for t in span if t.i > span.start and self._names_a_place(span.doc, t.i)),
         )
 
     # tables -------------------------------------------------------------
