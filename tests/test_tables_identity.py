@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.artifacts import Segment, Transcript, Word
 from pipeline.ingest.programme import Programme, TablePlan
-from pipeline.tables import Tables, TablesOptions, find_tables
+from pipeline.tables import Tables, TablesOptions, find_tables, person_of_label
 from pipeline.tables.nlp import load_nlp
 from pipeline.tables.sentences import Sentence
 from pipeline.tables.signals import SignalReader
@@ -193,3 +193,9 @@ def test_the_first_voice_s_full_name_wins_over_the_device_owner_s() -> None:
 def test_a_call_by_first_name_and_town_is_still_a_call_and_names_the_person() -> None:
     turns = [*OPENING, (FACILITATOR, "Il tavolo due, il lavoro. Lorella, da Vitorchiano."), *report("SPEAKER_02")]
     assert spokespersons(turns) == ["Lorella"]
+
+
+def test_an_office_s_account_glued_by_an_older_track_parser_is_no_person() -> None:
+    """Audio-in transcripts made before the fix carry "Ufficiodi Piano Lodi" as a speaker label."""
+    assert person_of_label("Ufficiodi Piano Lodi") is None
+    assert person_of_label("Salvatore Mura") == "Salvatore Mura"
