@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import count
 
 from rapidfuzz import fuzz
 
@@ -366,7 +367,7 @@ class IdentityResolver:
                 return (later or unused)[0], self.options.identity.programme_order
         evidence.append("number guessed from the order of reports")
         after = self.used[-1] if self.used else 0
-        return next(n for n in range(after + 1, after + 100) if n not in self.used), self.options.identity.guessed
+        return next(n for n in count(after + 1) if n not in self.used), self.options.identity.guessed
 
     def _heard_theme(self, draft: Draft, number: int | None) -> str | None:
         refs = (draft.handover.refs if draft.handover else []) + [
