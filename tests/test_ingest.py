@@ -131,6 +131,7 @@ def test_session_round_trips_through_dict() -> None:
         ("audiomario84512345.m4a", "mario"),
         ("audioGiulia84512345.m4a", "Giulia"),
         ("audioSalaRiunioniABC84512345.m4a", "Sala Riunioni ABC"),
+        ("audioUfficiodiPianoLodi84512345.m4a", "Ufficio di Piano Lodi"),
         ("audioÉlodieÇelik84512345.m4a", "Élodie Çelik"),
         ("Audio Record/audioMarioRossi12345678.m4a", "Mario Rossi"),
     ],

@@ -17,7 +17,12 @@ from importlib import resources
 import yaml
 
 _OWNER_LINKS = ("di", "de", "del", "della", "of")
-_ORGANISATION_SEPARATOR = re.compile(r"\s+[-–—|/]\s+|\s*[(\[]")
+# " - ", " | ", "(": or a hyphen with no spaces, as a track file's name gives it back ("Elisa Cardinali-AST
+# Ancona"), where an acronym, an abbreviation or a body's word follows (not "Rossi-Bianchi")
+_ORGANISATION_SEPARATOR = re.compile(
+    r"\s+[-–—|/]\s+|\s*[(\[]|-(?=[A-Z]{2,}|[A-Z][a-z]{0,3}[A-Z]|[A-Z][a-z]{0,5}\.|(?:Coop|Cooperativa"
+    r"|Associazione|Comune|Fondazione|Parrocchia|Caritas|Ufficio|Consorzio|Istituto|Liceo|Scuola|Centro|Azienda)\b)"
+)
 
 
 @dataclass(frozen=True)
@@ -70,12 +75,17 @@ def read_display_name(label: str) -> DisplayName:
     owner = _device_owner(raw, words_data)
     if owner is not None:
         return DisplayName(raw, owner or None, None, True)
-    if raw.split()[0].lower() in words_data.rooms if raw else False:
+    if raw and _room_word(raw.split()[0].lower(), words_data):
         return DisplayName(raw, None, None, True)
     parts = _ORGANISATION_SEPARATOR.split(raw, maxsplit=1)
     person = parts[0].strip(" -–—|,") or None
     organisation = parts[1].strip(" )]-–—|,") if len(parts) > 1 else None
     return DisplayName(raw, person, organisation or None, False)
+
+
+def _room_word(word: str, words_data: DeviceWords) -> bool:
+    """ "sala", and "ufficiodi" as an older track-name parser left "Ufficio di Piano Lodi"."""
+    return word in words_data.rooms or any(word.removesuffix(link) in words_data.rooms for link in ("di", "del"))
 
 
 def _device_owner(raw: str, words_data: DeviceWords) -> str | None:

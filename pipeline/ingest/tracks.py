@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.ingest.display_names import split_device_track_name
+from pipeline.ingest.display_names import device_words, split_device_track_name
 
 ZOOM_ID_MAX_DIGITS = 11  # track-name ids seen from Zoom are 8-11 digits long
 
@@ -24,9 +24,18 @@ def parse_track_name(filename: str) -> str | None:
     device = split_device_track_name(body)  # "iPaddiPaola" is "iPad di Paola", not "i Paddi Paola"
     if device is not None:
         return device
-    words = _split_camel_case(body).replace("_", " ").split()
+    words = [w for word in _split_camel_case(body).replace("_", " ").split() for w in _unglued(word)]
     name = " ".join(words).strip(" -'")
     return name if any(ch.isalpha() for ch in name) else None
+
+
+def _unglued(word: str) -> list[str]:
+    """ "Ufficiodi" -> "Ufficio", "di": a room's word and the link after it, which camel case cannot part."""
+    for link in ("della", "dello", "del", "di"):
+        stem = word[: -len(link)]
+        if word.endswith(link) and stem.lower() in device_words().rooms:
+            return [stem, link]
+    return [word]
 
 
 def _split_camel_case(text: str) -> str:

@@ -41,7 +41,8 @@ def find_tables(
     """The tables' reports in a plenary transcript: a pure function of its arguments."""
     nlp = load_nlp(options.nlp_settings())
     sentences = build_sentences(transcript, nlp, options)
-    reader = SignalReader(nlp)
+    known = _known_people(transcript, session, programme, SignalReader(nlp), options)
+    reader = SignalReader(nlp).knowing(known.first_names)  # "sono amadou sow" where "Amadou S." is on Zoom
     signals = [reader.read(s) for s in sentences]
     single_voice = relabel_single_speaker(sentences, signals)
     turns = build_turns(sentences, signals)
@@ -53,13 +54,14 @@ def find_tables(
     drafts = _plausible(_merge_same_table_drafts(drafts, options), options)
     listed = _listed_tables(turns, facilitator, drafts)
     _theme_handovers(drafts, turns, listed)
-    known = _known_people(transcript, session, programme, reader, options)
     clues = SessionClues(
         programme,
         known,
         {**listed, **_announced_themes(signals)},
         _facilitator_name(turns, facilitator),
         _announced_table_count(turns, facilitator),
+        turns,
+        facilitator,
     )
     resolver = IdentityResolver(clues, options)
     tagger = ReportTagger.for_options(options)
@@ -204,7 +206,13 @@ def _known_people(
     names = [person_of_label(label) for label in labels]
     if session:
         names += _chat_names(session, reader)
-    return KnownPeople(list(dict.fromkeys(n.strip() for n in names if n and n.strip())), options.name_similarity)
+    nicknames = {
+        str(short).lower(): frozenset(str(n).lower() for n in full)
+        for short, full in (reader.nlp.people.get("nicknames") or {}).items()
+    }
+    return KnownPeople(
+        list(dict.fromkeys(n.strip() for n in names if n and n.strip())), options.name_similarity, nicknames
+    )
 
 
 def _chat_names(session: Session, reader: SignalReader) -> list[str]:
