@@ -105,6 +105,18 @@ def check_labels(where: Path, labels: dict[str, Any], transcript: Transcript) ->
             raise TrainingDataError(
                 f"{where}: segment {index} has unknown heading {heading!r} (known: {', '.join(STATES)})"
             )
+    for position, utterance in enumerate(labels.get("utterances") or []):
+        try:
+            valid = float(utterance["start"]) <= float(utterance["end"])
+        except (KeyError, TypeError, ValueError):
+            valid = False
+        if not valid:
+            raise TrainingDataError(f"{where}: utterances[{position}] has no start and end time")
+        if utterance.get("table") is not None and utterance.get("heading") not in STATES:
+            raise TrainingDataError(
+                f"{where}: utterance {position} has unknown heading {utterance.get('heading')!r}"
+                f" (known: {', '.join(STATES)})"
+            )
     spans = sorted((float(t["start"]), float(t["end"]), t.get("table_number")) for t in labels.get("tables", []))
     for (_, end, first), (start, _, second) in itertools.pairwise(spans):
         if start < end:
@@ -119,25 +131,48 @@ def labelled_reports(
     sentences = build_sentences(transcript, nlp, TablesOptions(spacy_model="blank"))
     reader = SignalReader(nlp)
     tagger = HeadingTagger(TablesOptions())
-    of_segment = {s["index"]: s for s in labels["segments"]}
     reports: list[LabelledReport] = []
     current: list[Sentence] = []
+    headings: list[str] = []
     current_table: object = None
-    for sentence in [*sentences, None]:
-        label = of_segment.get(sentence.segment) if sentence is not None else None
-        table = label.get("table_number") if label else None
+    for sentence, (table, heading) in [
+        *zip(sentences, sentence_labels(sentences, labels), strict=True),
+        (None, (None, None)),
+    ]:
         if current and (sentence is None or table != current_table):
             signals = [reader.read(s) for s in current]
-            headings = [str(of_segment[s.segment]["heading"]) for s in current]
             features = report_features(current, signals, settings)
             steps = [heading_step(sig) for sig in signals]
             rules = [tagger.emissions(sig, s.words) for s, sig in zip(current, signals, strict=True)]
             reports.append(LabelledReport(name, current_table, features, headings, steps, rules))  # type: ignore[arg-type]
-            current = []
+            current, headings = [], []
         if sentence is not None and table is not None:
             current.append(sentence)
+            headings.append(str(heading))
             current_table = table
     return reports
+
+
+def sentence_labels(sentences: Sequence[Sentence], labels: dict[str, Any]) -> list[tuple[object, object]]:
+    """(table, heading) of each sentence: its segment's, or, where the labels keep the labelled
+    utterances' times (ASR material, whose segments join several utterances), the utterance's
+    that it overlaps most."""
+    utterances = labels.get("utterances")
+    if not utterances:
+        of_segment = {s["index"]: s for s in labels["segments"]}
+        found = [of_segment.get(s.segment) or {} for s in sentences]
+        return [(label.get("table_number"), label.get("heading")) for label in found]
+    return [_most_overlapped(sentence, utterances) for sentence in sentences]
+
+
+def _most_overlapped(sentence: Sentence, utterances: Sequence[dict[str, Any]]) -> tuple[object, object]:
+    best, shared = None, 0.0
+    for utterance in utterances:
+        overlap = min(sentence.end, float(utterance["end"])) - max(sentence.start, float(utterance["start"]))
+        if overlap > shared:
+            best, shared = utterance, overlap
+    table = best.get("table", best.get("table_number")) if best else None
+    return (table, best.get("heading")) if best and table is not None else (None, None)
 
 
 def fit(reports: Sequence[LabelledReport], settings: TrainingSettings, about: dict[str, Any]) -> HeadingClassifier:
