@@ -20,7 +20,7 @@ from pipeline.errors import VerbaliError
 from pipeline.storage.files import write_text
 from pipeline.tables.classifier import MODEL_FILE, Features, FeatureSettings, HeadingClassifier, report_features
 from pipeline.tables.headings import HeadingTagger, heading_step
-from pipeline.tables.nlp import NlpSettings, load_nlp
+from pipeline.tables.nlp import NlpSettings, load_nlp, read_yaml
 from pipeline.tables.options import STATES, TablesOptions
 from pipeline.tables.sentences import Sentence, build_sentences
 from pipeline.tables.signals import SignalReader
@@ -43,9 +43,17 @@ class TrainingSettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainingSettings:
+        features = dict(data.get("features") or {})
+        lexicons = features.get("lexicons")
+        if lexicons is True:  # the packaged word groups, copied into the model
+            features["lexicons"] = read_yaml("headings.yaml").get("feature_lexicons") or {}
+        elif lexicons is None or lexicons is False:
+            features["lexicons"] = {}
+        elif not isinstance(lexicons, dict):
+            raise TrainingDataError("features.lexicons: expected true, false or a mapping of word groups")
         return cls(
             float(data.get("c", 1.0)),
-            FeatureSettings.from_dict(data.get("features") or {}),
+            FeatureSettings.from_dict(features),
             float(data.get("sequence_weight", 1.0)),
             float(data.get("stay", 0.85)),
             int(data.get("min_count", 2)),
@@ -212,12 +220,15 @@ def fit(reports: Sequence[LabelledReport], settings: TrainingSettings, about: di
     )
 
 
-def train_from_folder(folder: Path, settings: TrainingSettings) -> HeadingClassifier:
-    sessions = read_labelled_folder(folder)
+def train_from_folders(folders: Sequence[Path], settings: TrainingSettings) -> HeadingClassifier:
+    """A model fitted on every labelled session of ``folders`` (e.g. the hand-labelled text and the
+    same sessions as the speech recogniser heard them)."""
+    sessions = [session for folder in folders for session in read_labelled_folder(folder)]
     reports = [r for name, t, labels in sessions for r in labelled_reports(name, t, labels, settings.features)]
     if not reports:
-        raise TrainingDataError(f"{folder}: no labelled report sentences to learn from")
-    return fit(reports, settings, {"sessions": [name for name, _, _ in sessions]})
+        raise TrainingDataError(f"{', '.join(map(str, folders))}: no labelled report sentences to learn from")
+    about = {"sessions": [name for name, _, _ in sessions], "folders": [folder.name for folder in folders]}
+    return fit(reports, settings, about)
 
 
 def save_model(model: HeadingClassifier, folder: Path) -> Path:
@@ -243,7 +254,7 @@ def record_in_manifest(manifest: Path, model_file: Path) -> None:
         "name": MANIFEST_ENTRY,
         "engine": "verbali-headings",
         "description": "Heading classifier of the tables stage (logistic regression over words, cues and "
-        "report context), trained on tests/data/plenaries by `verbali train`",
+        "report context), trained on tests/data/plenaries and tests/data/plenaries-asr by `verbali train`",
         "licence": "same as verbali",
         "source": {"type": "package", "path": "data/it/headings-model"},
         "files": [{"path": MODEL_FILE, "size": model_file.stat().st_size, "sha256": sha256_of(model_file), "from": []}],
