@@ -131,6 +131,7 @@ def test_the_packaged_model_reads_proposals_resources_and_network_without_their_
     report = [
         "Sono Anna, portavoce del tavolo uno.",
         "Il problema più grande è che le famiglie restano sole e i servizi arrivano tardi.",
+        "Mancano soprattutto i trasporti, e chi non guida resta a casa.",
         sentence,
     ]
     turns = [(FACILITATOR, "Passiamo al tavolo uno. Prego."), *(("SPEAKER_01", t) for t in report)]

@@ -43,7 +43,7 @@ class FeatureSettings:
     char_ngrams: int = 4  # word-bounded character n-grams (0: none): robust to ASR's spellings
     bigrams: bool = True
     context: bool = True  # the heading announced earlier in the report, the sentence's place in it
-    shape: bool = False  # how the sentence opens (a bare infinitive, "e poi c'è"), its quarter of the report
+    shape: bool = False  # how the sentence opens (a bare infinitive, "e poi c'è"), figures, organisations
     lexicons: dict[str, tuple[str, ...]] = field(default_factory=dict)  # word groups (headings.yaml), and
     # their combinations: something exists but..., negated existence
     neighbours: bool = False  # the cues and word groups of the sentences before and after
@@ -85,8 +85,6 @@ def report_features(
             features["first"] = float(index == 0)
             features["last"] = float(index == len(sentences) - 1)
             features["continues"] = float(signal.continues)
-        if settings.shape and len(sentences) >= 4:
-            features[f"quarter={4 * index // len(sentences)}"] = 1.0
         if signal.announced:
             announced = max(signal.announced, key=lambda h: signal.announced[h])
         found.append(features)
