@@ -21,6 +21,7 @@ from pipeline.errors import AudioError, ToolMissing
 from pipeline.storage.files import atomic_path
 
 SAMPLE_RATE = 16000
+REVIEW_AUDIO = "audio.review.mp3"  # the review app's listening copy, next to the decoded WAV
 _BLOCK = SAMPLE_RATE * 60  # samples converted at a time
 
 Progress = Callable[[float, float], None]  # (seconds done, seconds in all)
@@ -81,6 +82,27 @@ def decode(source: Path, target: Path, progress: Progress | None = None) -> Audi
         target.unlink(missing_ok=True)
         raise AudioError(source, "no audio could be decoded (truncated or corrupt file)")
     return AudioInfo(path=str(target), source=str(source), duration=duration)
+
+
+def review_copy_fresh(target: Path, source: Path) -> bool:
+    return target.exists() and (not source.exists() or target.stat().st_mtime >= source.stat().st_mtime)
+
+
+def encode_review_copy(source: Path, target: Path, bitrate: str = "32k") -> Path:
+    """An MP3 of ``source`` that every browser plays and seeks in, written atomically.
+
+    Constant bit rate, so that a browser maps a time to a byte offset exactly and HTTP range
+    requests seek at once in a 3-hour file (about 14 MB an hour at 32 kbit/s).
+    """
+    with atomic_path(target) as partial:
+        command = [ffmpeg(), "-nostdin", "-v", "error", "-y", "-i", str(source), "-ac", "1", "-c:a", "libmp3lame"]
+        result = subprocess.run([*command, "-b:a", bitrate, "-f", "mp3", str(partial)], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise AudioError(
+                source,
+                f"cannot encode the review copy: {(result.stderr.strip().splitlines() or ['ffmpeg failed'])[-1]}",
+            )
+    return target
 
 
 def _run_with_progress(command: list[str], source: Path, total: float, progress: Progress | None) -> None:

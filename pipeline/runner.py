@@ -179,6 +179,7 @@ class _SessionRun:
             "minutes", fingerprints["minutes"], ["verbale.json"],
             lambda: self.write_minutes(transcript, tables, decoded), lambda: None,
         )  # fmt: skip
+        self.make_review_copy()
         self.result.warnings += [
             f"kept {a.name} (edited by hand); new draft in {b.name}" for a, b in self.publisher.kept
         ]
@@ -187,6 +188,13 @@ class _SessionRun:
         self.result.speakers = sorted({s.speaker for s in transcript.segments if s.speaker})
         self.result.segments = len(transcript.segments)
         self.result.tables = len(tables.tables)
+
+    def make_review_copy(self) -> None:
+        """The review app's MP3, made here so that every entry point (CLI, cron, workers) leaves one."""
+        source, target = self.folder / AUDIO_FILE, self.folder / audio.REVIEW_AUDIO
+        if not audio.review_copy_fresh(target, source):
+            self.current = "review audio"
+            audio.encode_review_copy(source, target)
 
     def decode(self) -> AudioInfo:
         progress = lambda done, total: self.hook("audio", total=total, completed=done)  # noqa: E731

@@ -51,6 +51,15 @@ def test_zoom_folder_end_to_end_writes_every_artifact(ami_run):
     assert not [n for n in names if n.endswith(".partial")]
 
 
+def test_the_command_line_leaves_the_review_apps_listening_copy(ami_run):
+    from pydub.utils import mediainfo
+
+    _, folder = ami_run
+    info = mediainfo(str(folder / "audio.review.mp3"))
+    assert info["codec_name"] == "mp3" and info["channels"] == "1"
+    assert abs(float(info["duration"]) - 60.0) < 0.5
+
+
 def test_transcript_json_has_the_documented_shape_and_track_names(ami_run):
     _, folder = ami_run
     transcript = json.loads((folder / "transcript.json").read_text())

@@ -107,8 +107,6 @@ class Processor:
         if report.error is not None or problems:
             job.state, job.error = "errore", str(report.error or "; ".join(problems))
             return
-        for result in report.done:
-            _make_review_audio(self.settings.outputs_dir / result.session_id)
         job.state = "fatto"
 
     def _here(self, job: Job) -> BatchReport:
@@ -143,12 +141,3 @@ class _JobHooks:
 
     def session_finished(self, result: SessionResult) -> None:
         self.job.step = None
-
-
-def _make_review_audio(folder: Path) -> None:
-    from pipeline.review.media import review_audio
-
-    try:
-        review_audio(folder)
-    except Exception:
-        logger.warning("%s: review audio not made now; it will be on first request", folder.name)
