@@ -130,11 +130,12 @@ def end_to_end(folder: Path, reports: Sequence[LabelledReport], settings: Traini
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--labels", type=Path, action="append", help="a folder of labelled sessions (repeatable)")
+    parser.add_argument("--config", type=Path, help="training settings (default: headings-train.yaml)")
     parser.add_argument("--grid", action="store_true")
     parser.add_argument("--end-to-end", action="store_true", help="also score the whole stage, a fold model each")
     args = parser.parse_args(argv)
     folders = args.labels or [ROOT / "tests" / "data" / "plenaries", ROOT / "tests" / "data" / "plenaries-asr"]
-    settings = load_training_settings()
+    settings = load_training_settings(args.config)
     by_folder = {}
     for folder in folders:
         sessions = read_labelled_folder(folder)
