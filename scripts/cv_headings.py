@@ -66,7 +66,7 @@ def doubt_thresholds(reports: Sequence[LabelledReport], models: dict[str, Headin
         alarms = sum(c < threshold for c in right) / max(len(right), 1)
         flagged = sum(c < threshold for c in wrong + right) / max(len(tagged), 1)
         lines.append(
-            f"doubt below {threshold:.2f}: flags {caught:.2f} of wrong headings, {alarms:.2f} of right ones"
+            f"doubt below {threshold:g}: flags {caught:.2f} of wrong headings, {alarms:.2f} of right ones"
             f" ({flagged:.2f} of all sentences)"
         )
     return "\n".join(lines)
