@@ -124,7 +124,7 @@ def end_to_end(folder: Path, reports: Sequence[LabelledReport], settings: Traini
             save_model(model, Path(scratch) / session.name)
             options = TablesOptions(spacy_model="blank", heading_model=str(Path(scratch) / session.name))
             total = total + score_tables.score_one(session, use_programme=False, options=options)[0]
-    return score_tables._format(total) + "\n" + score_tables.format_headings(total)
+    return score_tables.format_scores(total) + "\n" + score_tables.format_headings(total)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
