@@ -28,7 +28,7 @@ from pipeline.tables.signals import Signals
 MODEL_FORMAT = "verbali-headings/1"
 MODEL_FILE = "model.json"
 PACKAGED_MODEL = ("data", "it", "headings-model")
-REBUILD = "verbali train --labels tests/data/plenaries"
+REBUILD = "verbali train --labels tests/data/plenaries --labels tests/data/plenaries-asr"
 
 Features = dict[str, float]
 
