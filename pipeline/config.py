@@ -67,6 +67,10 @@ class DiarizeOptions:
     # matches its owner's voice better than the loudest's, by ``track_voice_margin`` in
     # cosine similarity (pipeline/diarize/voices.py; 0.05 did best of 0-0.2; None: off).
     track_speech_threshold: float = 0.5
+    # The speech model runs only where a track's voice-band level is within ``track_gate_db`` of
+    # its loud level (its participant's voice); below is silence or faint bleed, never its speech
+    # (None: everywhere). 25 dB: no recording of the pool worse; 20 and 15 dB cost AMI its quiet turns.
+    track_gate_db: float | None = 25.0
     track_overlap_db: float = 0.0
     track_own_voice_db: float = 12.0
     track_voice_margin: float | None = 0.05

@@ -19,7 +19,8 @@ Sets:
   overlaps (3 to 6 speakers, seeds 1-4); the mix is their sum; each participant's
   track is their own voice plus the others' as bleed (delayed, low-passed,
   attenuated): ``headsets`` 18-26 dB below, ``room`` (people sharing a room) 3-8 dB
-  below, ``noisy`` headsets with real breathing and handling bursts (from the AMI
+  below, ``reverb`` the room with each voice through a synthetic room response (decaying noise,
+  reverberation time 0.3-0.7 s), ``noisy`` headsets with real breathing and handling bursts (from the AMI
   headset of the participant who hardly speaks) on a third of the tracks and in the
   mix, ``gains`` headsets with each track scaled by -12..+6 dB.
 
@@ -181,12 +182,32 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
-# variant: (bleed dB range, bleed delay ms range, breath noise on some headsets, unequal track gains)
+def room_response(rt60: float, rng: np.random.Generator) -> np.ndarray:
+    """A synthetic room impulse response: the direct sound, then exponentially decaying noise
+    (60 dB down after ``rt60`` seconds), the whole at unit energy."""
+    times = np.arange(int(rt60 * SR)) / SR
+    tail = rng.standard_normal(len(times)) * np.exp(-6.9 * times / rt60)
+    response = np.concatenate([[1.0], np.zeros(int(0.002 * SR)), tail * 0.1])  # reflections from 2 ms on
+    return (response / np.sqrt(np.sum(response**2))).astype(np.float32)
+
+
+def room_bleed(x: np.ndarray, gain_db: float, delay_ms: float, rt60: float, rng: np.random.Generator) -> np.ndarray:
+    """Another participant's voice as a microphone across the room hears it: delayed, through the room."""
+    from scipy.signal import fftconvolve
+
+    reverberant = fftconvolve(x, room_response(rt60, rng))[: len(x)]
+    delayed = np.concatenate([np.zeros(int(SR * delay_ms / 1000), dtype=np.float32), reverberant])[: len(x)]
+    return (10 ** (gain_db / 20) * delayed).astype(np.float32)
+
+
+# variant: (bleed dB range, bleed delay ms range, breath noise on some headsets, unequal track gains,
+# room reverberation time range in seconds or None for a clean low-passed copy)
 VARIANTS = {
-    "headsets": ((-26, -18), (8, 30), False, False),
-    "room": ((-8, -3), (2, 12), False, False),
-    "noisy": ((-26, -18), (8, 30), True, False),
-    "gains": ((-26, -18), (8, 30), False, True),
+    "headsets": ((-26, -18), (8, 30), False, False, None),
+    "room": ((-8, -3), (2, 12), False, False, None),
+    "noisy": ((-26, -18), (8, 30), True, False, None),
+    "gains": ((-26, -18), (8, 30), False, True, None),
+    "reverb": ((-8, -3), (2, 12), False, False, (0.3, 0.7)),  # last: the variants before draw as they did
 }
 
 
@@ -194,9 +215,11 @@ def build_remix(cache: Path, name: str, speakers: list[str], seed: int, seconds:
     """One generated recording in several variants of tracks: {variant: Zoom folder}.
 
     ``headsets``: each track hears the others 18-26 dB down; ``room``: 3-8 dB down (people
-    sharing a room); ``noisy``: headsets, and a third of the tracks (at least one) also carry
-    real breathing and handling bursts every 2-6 s, in the mix too; ``gains``: headsets, each
-    track (voice, bleed and noise floor) scaled by -12..+6 dB, as microphones set differently.
+    sharing a room), a clean delayed copy; ``reverb``: the room again, each voice heard through a
+    synthetic room response (reverberation time 0.3-0.7 s); ``noisy``: headsets, and a third of
+    the tracks (at least one) also carry real breathing and handling bursts every 2-6 s, in the mix
+    too; ``gains``: headsets, each track (voice, bleed and noise floor) scaled by -12..+6 dB, as
+    microphones set differently.
     """
     material = voices(cache)
     rng = np.random.default_rng(seed)
@@ -214,7 +237,7 @@ def build_remix(cache: Path, name: str, speakers: list[str], seed: int, seconds:
     mix = sum(own.values()) + noise(-66)
     bursts = breath_noise()
     folders = {}
-    for variant, ((low, high), (delay_low, delay_high), noisy, gains) in VARIANTS.items():
+    for variant, ((low, high), (delay_low, delay_high), noisy, gains, reverb) in VARIANTS.items():
         folder = cache / f"2026-11-23 10.00.00 {name} {variant} 8120000000{seed}"
         records = folder / "Audio Record"
         records.mkdir(parents=True, exist_ok=True)
@@ -230,8 +253,13 @@ def build_remix(cache: Path, name: str, speakers: list[str], seed: int, seconds:
         for index, speaker in enumerate(speakers):
             track = own[speaker] + breathing[speaker] + noise(-60)
             for other in speakers:
-                if other != speaker:
-                    track += bleed_copy(own[other], rng.uniform(low, high), rng.uniform(delay_low, delay_high))
+                if other == speaker:
+                    continue
+                gain, delay = rng.uniform(low, high), rng.uniform(delay_low, delay_high)
+                if reverb is None:
+                    track += bleed_copy(own[other], gain, delay)
+                else:
+                    track += room_bleed(own[other], gain, delay, rng.uniform(*reverb), rng)
             if gains:
                 track *= 10 ** (rng.uniform(-12, 6) / 20)
             encode(track, records / f"audio{speaker.replace(' ', '')}{16778240 + index}.m4a")

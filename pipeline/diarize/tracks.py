@@ -1,6 +1,7 @@
 """Who spoke when from Zoom's per-participant tracks, bleed told apart from speech.
 
-Each track's speech is found by a speech model (``speech.SpeechDetector``). A voice
+Each track's speech is found by a speech model (``speech.SpeechDetector``), run only where
+the track's voice-band level is near its participant's voice (``speech_gate``). A voice
 is often heard on several tracks (headsets in one room, a laptop microphone near a
 loudspeaker): where several tracks hear speech at once, it belongs to the track that
 hears it loudest in the voice band (levels averaged over a second). Another track
@@ -23,7 +24,16 @@ import numpy as np
 
 from pipeline.artifacts import BleedReport, Diarization, Session, TrackBleed, Turn
 from pipeline.config import DiarizeOptions
-from pipeline.diarize.speech import FRAME, SpeechDetector, TrackSignals, runs, track_signals
+from pipeline.diarize.speech import (
+    FRAME,
+    HOP,
+    Progress,
+    SpeechDetector,
+    TrackSignals,
+    frame_levels,
+    runs,
+    voice_band,
+)
 from pipeline.diarize.voices import Embed, keep_own_voices
 from pipeline.progress import Hook
 
@@ -31,6 +41,8 @@ LEVEL_WINDOW = 50  # frames (1 s) over which levels are compared: a syllable's d
 MIN_GAIN_FRAMES = 10  # a track must be the loudest this often before its bleed into others is measured
 NOISE_FLOOR_PERCENTILE = 10
 NOISE_FLOOR_MARGIN_DB = 6.0
+GATE_LOUD_PERCENTILE = 99  # a track's loud level: its participant's voice (or, if they hardly speak, loud bleed)
+GATE_MARGIN = 50  # frames (1 s) kept open either side of a stretch within the gate
 
 
 class TrackDiarizer:
@@ -42,12 +54,34 @@ class TrackDiarizer:
         self.embed = embed  # None: no own-voice check, the levels alone decide
 
     def diarize(self, samples: np.ndarray, options: DiarizeOptions, hook: Hook) -> Diarization:
-        signals = []
-        for done, (name, path) in enumerate(self.tracks):
-            hook("diarization", total=len(self.tracks), completed=done)
-            signals.append(track_signals(name, _track_samples(path), self.detector))
-        hook("diarization", total=len(self.tracks), completed=len(self.tracks))
+        decoded = []
+        for done, (_, path) in enumerate(self.tracks):
+            hook("diarization", total=2 * len(self.tracks), completed=done)
+            decoded.append(_track_samples(path))
+        names = [name for name, _ in self.tracks]
+        signals = gated_signals(names, decoded, self.detector, options.track_gate_db, _progress(hook, len(self.tracks)))
+        hook("diarization", total=2 * len(self.tracks), completed=2 * len(self.tracks))
         return diarize_signals(signals, options, self.embed)
+
+
+def _progress(hook: Hook, tracks: int) -> Progress:
+    """The speech model's share of the stage's progress: the second half, after decoding."""
+    return lambda completed, total: hook(
+        "diarization", total=2 * tracks, completed=tracks + round(tracks * completed / max(total, 1))
+    )
+
+
+def gated_signals(
+    names: list[str],
+    samples: list[np.ndarray],
+    detector: SpeechDetector,
+    gate_db: float | None,
+    progress: Progress | None = None,
+) -> list[TrackSignals]:
+    """Each track's signals, the speech model run only where ``speech_gate`` lets it."""
+    levels = [frame_levels(voice_band(x), -(-len(x) // HOP)) for x in samples]
+    speech = detector.probabilities_of(samples, speech_gate(levels, gate_db), progress)
+    return [TrackSignals(*signals) for signals in zip(names, speech, levels, samples, strict=True)]
 
 
 def _track_samples(path: Path) -> np.ndarray:
@@ -80,6 +114,23 @@ def diarize_signals(signals: list[TrackSignals], options: DiarizeOptions, embed:
     ]
     attenuation = np.broadcast_to(loudest, levels.shape) - levels
     return Diarization(sorted(turns), "tracks", bleed_report(signals, active, bleed, attenuation))
+
+
+def speech_gate(levels: list[np.ndarray], gate_db: float | None) -> list[np.ndarray | None]:
+    """Frames where each track may hear its own participant, for the speech model: its voice-band
+    level (averaged over a second) within ``gate_db`` of its loud level, a second either side.
+    Elsewhere the track is silent or hears only faint bleed, and the model is not run (None: everywhere)."""
+    if gate_db is None:
+        return [None] * len(levels)
+    gates = []
+    for level in levels:
+        if not len(level):
+            gates.append(np.zeros(0, dtype=bool))
+            continue
+        smooth = _moving_average(level, LEVEL_WINDOW)
+        near = smooth >= np.percentile(smooth, GATE_LOUD_PERCENTILE) - gate_db
+        gates.append(np.convolve(near, np.ones(2 * GATE_MARGIN + 1), mode="same") > 0)
+    return gates
 
 
 def bleed_gains(levels: np.ndarray, active: np.ndarray) -> np.ndarray:

@@ -3,8 +3,10 @@ also the parts between reports and who was mentioned."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 from rapidfuzz import fuzz
 
@@ -25,7 +27,7 @@ from pipeline.tables.nlp import load_nlp
 from pipeline.tables.options import _THEME_CONNECTORS, FACILITATOR, UNKNOWN_SPEAKER, TablesOptions
 from pipeline.tables.reports import Draft, Handover, ReportFinder, find_facilitator, split_self_reports
 from pipeline.tables.sentences import Sentence, build_sentences
-from pipeline.tables.signals import SignalReader, Signals
+from pipeline.tables.signals import SignalReader, Signals, TableRef
 from pipeline.tables.turns import Turn, build_turns, relabel_single_speaker, split_shared_voices
 
 
@@ -49,17 +51,22 @@ def find_tables(
     turns = split_self_reports(turns, facilitator, options)
     drafts, handovers = ReportFinder(turns, facilitator, options).find()
     drafts = _plausible(_merge_same_table_drafts(drafts, options), options)
+    listed = _listed_tables(turns, facilitator, drafts)
+    _theme_handovers(drafts, turns, listed)
     known = _known_people(transcript, session, programme, reader, options)
     clues = SessionClues(
         programme,
         known,
-        _announced_themes(signals),
+        {**listed, **_announced_themes(signals)},
         _facilitator_name(turns, facilitator),
         _announced_table_count(turns, facilitator),
     )
     resolver = IdentityResolver(clues, options)
     tagger = ReportTagger.for_options(options)
-    tables = [_table_report(d, resolver.resolve(d), tagger, single_voice, programme, options) for d in drafts]
+    tables = []
+    for draft, passed_over in zip(drafts, _passed_over(drafts, handovers), strict=True):
+        resolver.passed_over(passed_over)
+        tables.append(_table_report(draft, resolver.resolve(draft), tagger, single_voice, programme, options))
     _flag_duplicates(tables, options)
     return Tables(
         tables=tables,
@@ -86,6 +93,66 @@ def _merge_same_table_drafts(drafts: list[Draft], options: TablesOptions) -> lis
         else:
             merged.append(draft)
     return merged
+
+
+def _passed_over(drafts: Sequence[Draft], handovers: Sequence[Handover]) -> list[list[int]]:
+    """Per report, the tables called since the last report that never presented ("Il tavolo quattro non ha
+    scelto un portavoce. Quindi passiamo all'ultimo"): a number guessed from the order skips them. Before the
+    first report the introduction names tables for other reasons ("aspettiamo la stanza cinque")."""
+    passed: list[list[int]] = [[]]
+    for previous, draft in pairwise(drafts):
+        since, start = previous.turns[-1].end, draft.turns[0].start
+        called = [r for h in handovers if since < h.start < start for r in h.announced if r.number is not None]
+        taken = {r.number for r in draft.handover.refs} if draft.handover else set()
+        passed.append([r.number for r in called if r.number not in taken])
+    return passed[: len(drafts)]
+
+
+_LIST_LEADS = re.compile(
+    r"^(e\s+)?(poi|infine|per ultimo|per ultima|ultimo|ultima)?\s*((il|la|l')\s*\w+\s+)?"
+    r"(tavolo\s+|gruppo\s+)?(su|sul|sulla|sullo|sui|sugli|sulle|sull'|di|del|della|dei|delle)?\s*",
+    re.I,
+)
+_LIST_STOP = {"anche", "della", "delle", "degli", "dello", "sulla", "sulle", "sugli", "nella", "nelle", "quello"}
+
+
+def _theme_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.lower()) if len(w) >= 4 and w not in _LIST_STOP}
+
+
+def _listed_tables(turns: Sequence[Turn], facilitator: str | None, drafts: Sequence[Draft]) -> dict[int, str]:
+    """ "I tavoli erano quattro: prima infanzia, poi scuola e dispersione, ..., e per ultimo le famiglie": the
+    tables the introduction lists in order, numbered by that order."""
+    first = drafts[0].turns[0].start if drafts else float("inf")
+    for turn in turns:
+        if turn.speaker != facilitator or turn.start >= first:
+            continue
+        for sentence, signal in zip(turn.sentences, turn.signals, strict=True):
+            head, colon, rest = sentence.text.partition(":")
+            lists = signal.table_count or re.search(r"\b(tavoli|gruppi|stanze|ordine)\b", head, re.I)
+            items = [_LIST_LEADS.sub("", i.strip()).strip(" .;") for i in rest.split(",")] if colon else []
+            if lists and len(items) >= 3 and all(_theme_words(i) for i in items):
+                return {n: item for n, item in enumerate(items, start=1)}
+    return {}
+
+
+def _theme_handovers(drafts: Sequence[Draft], turns: Sequence[Turn], listed: dict[int, str]) -> None:
+    """A hand-over that names a listed table only by its theme ("passiamo all'abitare e al dopo di noi") names
+    that table."""
+    for draft in drafts:
+        handover = draft.handover
+        if not listed or handover is None or handover.refs:
+            continue
+        turn = turns[handover.turn]
+        said = [s.text for s, g in zip(turn.sentences, turn.signals, strict=True) if "THANKS" not in g.labels]
+        for text in reversed(said):
+            words = _theme_words(text)
+            overlap = {n: len(words & _theme_words(item)) for n, item in listed.items()}
+            best = max(overlap.values())
+            winners = [n for n, count in overlap.items() if count == best]
+            if best and len(winners) == 1:
+                handover.refs = [TableRef(theme=listed[winners[0]])]
+                break
 
 
 def _plausible(drafts: list[Draft], options: TablesOptions) -> list[Draft]:

@@ -102,6 +102,10 @@ class IdentityResolver:
         self.options = options
         self.used: list[int] = []
 
+    def passed_over(self, numbers: list[int]) -> None:
+        """Tables called that never presented: the order of reports goes past them."""
+        self.used += [n for n in numbers if n not in self.used]
+
     def resolve(self, draft: Draft) -> Identity:
         evidence: list[str] = []
         heard_name, organisation = self._heard_spokesperson(draft, evidence)
@@ -249,8 +253,7 @@ class IdentityResolver:
                 evidence.append("number from the programme's order")
                 return (later or unused)[0], self.options.identity.programme_order
         evidence.append("number guessed from the order of reports")
-        after = self.used[-1] if self.used else 0
-        return next(n for n in range(after + 1, after + 100) if n not in self.used), self.options.identity.guessed
+        return next(n for n in range(1, len(self.used) + 2) if n not in self.used), self.options.identity.guessed
 
     def _heard_theme(self, draft: Draft, number: int | None) -> str | None:
         refs = (draft.handover.refs if draft.handover else []) + [

@@ -87,12 +87,39 @@ def _handover_of(turns: Sequence[Turn], index: int) -> Handover:
     naming = [s for s in turn.signals if s.names_table]
     handovers = [s for s in turn.signals if s.handover]
     announced = [r for s in naming for r in s.table_refs]
-    refs = naming[-1].table_refs[-1:] if naming else []
-    names = [n for s in handovers for n in s.names]
+    # "il tavolo due non ha scelto un portavoce"; "i tavoli erano quattro: ..., e per ultimo le famiglie" lists them
+    calling = [s for s in naming if "ABSENT" not in s.labels and s.table_count is None]
+    refs = calling[-1].table_refs[-1:] if calling else []
+    names = [n for s in handovers for n in s.names] or _called_names(turn)
     spokesperson = any("SPOKESPERSON" in s.labels for s in handovers)
-    last_call = next((s for s in reversed(turn.signals) if s.handover or "FLOOR" in s.labels), None)
-    floor = last_call is not None and "FLOOR" in last_call.labels and not refs and not spokesperson
+    floor = _gives_floor_to_the_room(turn) and not refs and not spokesperson
     return Handover(index, refs, announced, names, spokesperson, turn.start, turn.end, turn.speaker, floor)
+
+
+def _gives_floor_to_the_room(turn: Turn) -> bool:
+    """A raised hand or a question from the floor is the last one the turn calls ("c'è una domanda, la signora
+    Penna. Prego."; a bare "prego" calls nobody in particular): no table's report follows."""
+    calls = (s for s in reversed(turn.signals) if "FLOOR" in s.labels or (s.handover and _calls_whom(s)))
+    last_call = next(calls, None)
+    return last_call is not None and "FLOOR" in last_call.labels
+
+
+def _calls(signal: Signals) -> bool:
+    """Hands over to someone by name ("tocca a Paolo"), not thanking them."""
+    return signal.handover and bool(signal.names) and "THANKS" not in signal.labels
+
+
+def _calls_whom(signal: Signals) -> bool:
+    return bool(signal.names or signal.table_refs or "SPOKESPERSON" in signal.labels)
+
+
+def _still_the_same_table(handover: Handover, pending: Handover | None, options: TablesOptions) -> Handover:
+    """ "Tavolo tre. Chi parla per il tre?" ... "Vai tu Samira": a bare call a few turns after a hand-over naming
+    a table, with no report between, is still for that table."""
+    if pending is None or handover.refs or handover.floor or handover.turn - pending.turn > options.handover_reach:
+        return handover
+    handover.refs = pending.refs
+    return handover
 
 
 def split_self_reports(turns: list[Turn], facilitator: str | None, options: TablesOptions) -> list[Turn]:
@@ -125,12 +152,14 @@ def _self_report_cut(turn: Turn, options: TablesOptions) -> int | None:
 
 def _split_trailing_handover(turn: Turn, options: TablesOptions) -> list[Turn]:
     """A presenter's last words handing over to a numbered table ("Manca solo il tavolo quattro. Giovanna.",
-    "Manca l'ultimo, lo sport. Don Paolo, c'eri tu?")."""
+    "Manca l'ultimo, lo sport. Don Paolo, c'eri tu?"), or to someone once the report is over ("Abbiamo finito.
+    E adesso tocca a Paolo per le RSA")."""
     start = max(len(turn.sentences) - 2, 1)
     for index in range(start, len(turn.sentences)):
         before = sum(s.words for s in turn.sentences[:index])
         numbered = any(r.number is not None or r.relative for s in turn.signals[index:] for r in s.table_refs)
-        if before >= options.min_report_words and numbered and any(s.handover for s in turn.signals[index:]):
+        ended = "END_REPORT" in turn.signals[index - 1].labels and any(_calls(s) for s in turn.signals[index:])
+        if before >= options.min_report_words and (numbered or ended) and any(s.handover for s in turn.signals[index:]):
             return [
                 Turn(turn.speaker, turn.sentences[:index], turn.signals[:index]),
                 Turn(turn.speaker, turn.sentences[index:], turn.signals[index:]),
@@ -139,13 +168,19 @@ def _split_trailing_handover(turn: Turn, options: TablesOptions) -> list[Turn]:
 
 
 def _trailing_handover(turn: Turn, cut: int, options: TablesOptions) -> int:
-    """Where a self-report ends in a hand-over to the next table ("adesso passo la parola al tavolo due")."""
-    said = 0
+    """Where a self-report ends in a hand-over to the next table ("adesso passo la parola al tavolo due").
+
+    Only near the end of the turn: "e a Corciano c'è un'esperienza" inside the report names a place, not the next
+    presenter.
+    """
+    said, left = 0, sum(s.words for s in turn.sentences[cut:])
     for index in range(cut, len(turn.sentences)):
         signal = turn.signals[index]
-        if said >= options.min_report_words and signal.handover and (signal.table_refs or signal.names):
+        near_end = left < options.min_report_words
+        if said >= options.min_report_words and near_end and signal.handover and (signal.table_refs or signal.names):
             return index
         said += turn.sentences[index].words
+        left -= turn.sentences[index].words
     return len(turn.sentences)
 
 
@@ -166,7 +201,7 @@ class ReportFinder:
         while index < len(self.turns):
             turn = self.turns[index]
             if self._gives_floor(index):
-                pending = _handover_of(self.turns, index)
+                pending = _still_the_same_table(_handover_of(self.turns, index), pending, self.options)
                 handovers.append(pending)
             elif self._closes(turn):
                 pending = None
@@ -174,7 +209,7 @@ class ReportFinder:
                 evidence = self._start_evidence(index, pending)
                 if evidence:
                     draft, index = self._extend(index, pending, evidence)
-                    drafts.append(draft)
+                    drafts.append(_without_technical_preamble(draft, self.options))
                     self.found_any, pending = True, None
                 elif turn.speaker != self.facilitator and turn.words > self.options.min_report_words:
                     pending = None  # someone else had the floor: that hand-over is spent
@@ -190,19 +225,27 @@ class ReportFinder:
         if turn.self_report:
             return False
         if turn.speaker != (self.facilitator or turn.speaker):
-            return self._presenter_hands_over(turn)
+            short = turn.words <= 3 * self.options.interjection_words
+            return self._presenter_hands_over(turn) or (short and any(_calls(s) for s in turn.signals))
         following = self.turns[index + 1] if index + 1 < len(self.turns) else None
         names_table = self.facilitator is not None and _ends_naming_a_table(turn)
         floor = any("FLOOR" in s.labels for s in turn.signals)  # gives the floor to a comment, not a report
-        return turn.has_handover or names_table or floor or bool(following and following.self_report)
+        calls_next = following is not None and _names_the_voice(turn, following)  # "Ornella, so che parli tu"
+        return turn.has_handover or names_table or floor or calls_next or bool(following and following.self_report)
 
     def _presenter_hands_over(self, turn: Turn) -> bool:
-        """Without a facilitator a presenter passes the floor: "allora passo al tavolo tre. Chi c'era, Roberto?"."""
-        if turn.words > 3 * self.options.interjection_words:
+        """Without a facilitator a presenter passes the floor: "allora passo al tavolo tre. Chi c'era, Roberto?",
+        or thanks the last voice and calls the next: "Grazie Enzo. Chi manca? Ilaria, ci sei?"."""
+        if turn.words > 3 * self.options.interjection_words or not any(s.handover for s in turn.signals):
             return False
-        return any(s.handover for s in turn.signals) and any(
-            r.number is not None or r.relative for s in turn.signals for r in s.table_refs
+        numbered = any(r.number is not None or r.relative for s in turn.signals for r in s.table_refs)
+        numbered |= any(
+            s.handover and s.table_refs for s in turn.signals
+        )  # "passo a Ilaria, che ha il tavolo sulla..."
+        thanks_then_calls = "THANKS" in turn.signals[0].labels and any(
+            s.handover and s.names and "THANKS" not in s.labels for s in turn.signals[1:]
         )
+        return numbered or thanks_then_calls
 
     def _start_evidence(self, index: int, pending: Handover | None) -> list[Evidence]:
         turn = self.turns[index]
@@ -212,14 +255,16 @@ class ReportFinder:
         names_table = any(s.table_refs for s in opening)
         answers = pending is not None and _answers_by_name(turn, pending)
         says_who = names_table or answers or any(s.speaks_for_table for s in opening)
-        if any(s.labels & {"OPENING", "CLOSING"} for s in opening) and not says_who:
+        invited = pending is not None and not pending.floor and index - pending.turn <= self.options.handover_reach
+        if any(_opens_or_closes(s, greeting_allowed=invited) for s in opening) and not (says_who or turn.self_report):
             return []
         # "sono Elisabetta Marcon ... riporto quanto emerso nel gruppo": a presenter, even before any hand-over
         presents = any(s.speaks_for_table for s in opening) and any(s.intro_name for s in opening)
         if self.facilitator is not None and pending is None and not self.found_any and not (names_table or presents):
             return []  # nobody has handed over yet: still the introduction
-        if pending is not None and pending.floor and not (names_table or any(s.speaks_for_table for s in opening)):
-            return []  # the floor was given for a comment or a question
+        speaks_for = names_table or any(s.speaks_for_table for s in opening)
+        if pending is not None and pending.floor and (not speaks_for or any(_chimes_in(s) for s in opening[:2])):
+            return []  # the floor was given for a comment or a question ("una domanda a Ilenia, al nostro tavolo...")
         evidence: list[Evidence] = []
         if pending is not None and index - pending.turn <= self.options.handover_reach:
             evidence += self._handover_evidence(turn, pending)
@@ -255,11 +300,18 @@ class ReportFinder:
         return words >= 2 * self.options.min_report_words and self._reads_like_report(self.turns[index], loose=True)
 
     def _speaker_words_ahead(self, index: int) -> int:
-        speaker, words = self.turns[index].speaker, 0
+        """What the speaker says from here, with the colleague they hand over to ("Enzo, tocca a te")."""
+        voices, words, invites = {self.turns[index].speaker}, 0, False
         for turn in self.turns[index:]:
             technical = any("TECH" in s.labels for s in turn.signals)
-            if turn.speaker == speaker:
+            invited = invites and turn.speaker != self.facilitator and turn.words > self.options.interjection_words
+            if turn.speaker in voices or invited:
+                voices.add(turn.speaker)
                 words += turn.words
+                invites = any(s.handover and s.names for s in turn.signals[-2:]) or any(
+                    "SHARED" in s.labels
+                    for s in turn.signals  # "lo raccontiamo in due"
+                )
             elif turn.words > self.options.interjection_words * (3 if technical else 1):
                 break
         return words
@@ -285,7 +337,8 @@ class ReportFinder:
             turn = self.turns[cursor]
             if turn.speaker != self.facilitator and self._presenter_hands_over(turn):
                 break
-            if turn.speaker in {draft.speaker, *draft.co_speakers}:
+            hosting = turn.speaker == self.facilitator and not turn.self_report  # after "lo riporto io"
+            if turn.speaker in {draft.speaker, *draft.co_speakers} and not hosting:
                 if self._starts_other_table(turn, draft):
                     break
                 draft.turns.append(turn)
@@ -298,9 +351,30 @@ class ReportFinder:
                 draft.evidence.append(Evidence(Clue.SECOND_SPOKESPERSON, turn.speaker))
                 last = cursor
             else:
-                break
+                resumed = self._resumption(cursor, draft)
+                if resumed is None:
+                    break
+                draft.evidence.append(Evidence(Clue.RESUMED))
+                cursor = resumed
+                continue
             cursor += 1
         return draft, last
+
+    def _resumption(self, cursor: int, draft: Draft) -> int | None:
+        """A question in the middle of a report, answered, then "scusa, vai pure avanti": the turn where the
+        presenter goes on with the report."""
+        voices = {draft.speaker, *draft.co_speakers}
+        window = self.turns[cursor : cursor + 4]
+        for offset, turn in enumerate(window[1:], start=1):
+            before = window[offset - 1]
+            if any(s.table_refs or s.labels & {"CLOSING", "END_REPORT"} for s in before.signals):
+                return None
+            if turn.speaker not in voices or turn.words < self.options.min_report_words:
+                continue
+            let_on = before.speaker not in voices and any("RESUME" in s.labels for s in before.signals[-2:])
+            if let_on or any("RESUME" in s.labels for s in turn.opening(1)):
+                return cursor + offset
+        return None
 
     def _ends_report(self, draft: Draft) -> bool:
         closing = draft.turns[-1].signals[-2:]
@@ -330,17 +404,50 @@ class ReportFinder:
         return any(s.handover and s.names for s in draft.turns[-1].signals[-2:])
 
     def _is_co_presenter(self, turn: Turn, draft: Draft) -> bool:
-        asks = any(_asks(s) for s in turn.opening(2))
-        if turn.speaker == self.facilitator or asks or turn.words < self.options.interjection_words:
+        if turn.speaker == self.facilitator or turn.words < self.options.interjection_words:
             return False
         opening = turn.opening(self.options.opening_sentences)
         if _other_table(opening, draft, self.options):
             return False
-        return self._invites(draft) or any("ADDITION" in s.labels or s.speaks_for_table for s in opening)
+        if self._invites(draft):  # "passo a Ornella": what she says is the table's, "chiede aiuto" or not
+            return True
+        shared = any("SHARED" in s.labels for s in draft.signals[: 2 * self.options.opening_sentences])
+        if shared and not any(_asks(s) for s in turn.opening(2)):  # "lo raccontiamo in due": the other one
+            return True
+        asks = any(_asks(s) for s in turn.opening(2))
+        goes_on = opening[0].continues and self._next_voice(self.turns.index(turn)) in {
+            draft.speaker,
+            *draft.co_speakers,
+        }
+        return not asks and (goes_on or any("ADDITION" in s.labels or s.speaks_for_table for s in opening))
 
     def _starts_other_table(self, turn: Turn, draft: Draft) -> bool:
         opening = turn.opening(2)
         return any(s.speaks_for_table for s in opening) and _other_table(opening, draft, self.options)
+
+
+def _without_technical_preamble(draft: Draft, options: TablesOptions) -> Draft:
+    """The report without the presenter's opening words about the line ("mi sentite? aspettate che tolgo il
+    muto"): it starts where the presenter starts to report."""
+    while len(draft.sentences) > 1:
+        first = draft.turns[0]
+        segment = [i for i, s in enumerate(first.sentences) if s.segment == first.sentences[0].segment]
+        said = [first.signals[i] for i in segment]
+        short = sum(s.words for s in said) <= 3 * options.interjection_words
+        if not short or not any("TECH" in s.labels for s in said) or any(_says_who(s) for s in said):
+            break
+        rest = len(segment)
+        if rest == len(first.sentences):
+            draft.turns.pop(0)
+        else:
+            draft.turns[0] = Turn(first.speaker, first.sentences[rest:], first.signals[rest:], first.self_report)
+    return draft
+
+
+def _says_who(signal: Signals) -> bool:
+    """Says who speaks or for which table ("sono quella dell'unità di strada"), not just "sì, sono io"."""
+    describes = "SELF_NAME" in signal.labels and not signal.labels & {"PRESENT", "TECH"}
+    return bool(signal.intro_name or signal.table_refs or signal.speaks_for_table or describes)
 
 
 def _answers_by_name(turn: Turn, pending: Handover) -> bool:
@@ -356,6 +463,26 @@ def _answers_by_name(turn: Turn, pending: Handover) -> bool:
     return bool(called & said) or bool(shown and _first_name(shown) in called)
 
 
+def _called_names(turn: Turn) -> list[str]:
+    """The people a turn names other than to thank them."""
+    return [n for s in turn.signals if "THANKS" not in s.labels for n in s.names]
+
+
+def _names_the_voice(turn: Turn, following: Turn) -> bool:
+    """The turn names whoever speaks next: the name they introduce themselves with, or their display name's."""
+    if following.speaker == turn.speaker:
+        return False
+    called = {_first_name(n) for n in _called_names(turn)}
+    said = [s.intro_name for s in following.opening(3) if s.intro_name]
+    if any(_first_name(n) in called for n in said):
+        return True
+    shown = person_of_label(following.speaker)  # "Mamadou, ti vedo" to "Galaxy di Mamadou"
+    thanks = {i for i, g in enumerate(turn.signals) if "THANKS" in g.labels}
+    said_words = (w for i, s in enumerate(turn.sentences) if i not in thanks for w in s.text.split())
+    words = {w.strip(".,;:?!").lower() for w in said_words}
+    return shown is not None and _first_name(shown) in words
+
+
 def _first_name(name: str) -> str:
     words = name.lower().split()
     return words[1] if len(words) > 1 and words[0] in {"don", "suor", "padre", "fra"} else words[0]
@@ -368,6 +495,13 @@ def _ends_naming_a_table(turn: Turn) -> bool:
         closing.pop()
     last = closing[-1]
     return last.names_table and not _asks(last) and any(r.number or r.relative for r in last.table_refs)
+
+
+def _opens_or_closes(signal: Signals, *, greeting_allowed: bool) -> bool:
+    """Opens or closes the meeting; after a hand-over, "buonasera a tutti" is how many a report begins."""
+    if "CLOSING" in signal.labels:
+        return True
+    return "OPENING" in signal.labels and not (greeting_allowed and "GREETING" in signal.labels)
 
 
 def _chimes_in(signal: Signals) -> bool:

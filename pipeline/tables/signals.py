@@ -113,7 +113,7 @@ class SignalReader:
 
     def _table_refs(self, span: Span) -> list[TableRef]:
         """Tables named in the sentence; "il quarto tavolo, quello sui giovani" is one table with its theme."""
-        matches = self.nlp.tables(span)
+        matches = [m for m in self.nlp.tables(span) if not _before_the_table(span.doc, m.start)]
         numbered = longest_matches(m for m in matches if m.label in ("TABLE_NUMBER", "TABLE_ORDINAL"))
         themed = longest_matches(m for m in matches if m.label == "TABLE_THEME")
         refs = []
@@ -289,6 +289,11 @@ _FROM_WORDS = {"della", "delle", "del", "dello", "dell'", "dei", "degli", "di", 
 def _ends_a_name(token: Any) -> bool:
     """What may follow a name said first: a pause, or "della cooperativa...", "dal comune di..."."""
     return token.text in {",", "."} or token.lower_ in _FROM_WORDS
+
+
+def _before_the_table(doc: Doc, start: int) -> bool:
+    """ "Prima dell'ultimo gruppo c'è una domanda": the table named is the one that comes next, not now."""
+    return start >= 2 and doc[start - 2].lower_ == "prima" and doc[start - 1].lower_ in _FROM_WORDS
 
 
 def _entities(span: Span, label: str) -> list[str]:
