@@ -198,6 +198,8 @@ def write_asr_material(session: AudioSession, folder: Path) -> None:
         "announced_not_presented": data["announced_not_presented"],
         "segments": segment_labels(transcript, data["utterances"]),
         "organisations": data["organisations"],
+        # the labelled utterances' times: a segment often joins several, so training labels each sentence by them
+        "utterances": [{k: u[k] for k in ("start", "end", "table", "heading")} for u in data["utterances"]],
     }
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{session.name}.transcript.json").write_text(transcript_text, encoding="utf-8")

@@ -20,7 +20,7 @@ from pipeline.errors import VerbaliError
 from pipeline.storage.files import write_text
 from pipeline.tables.classifier import MODEL_FILE, Features, FeatureSettings, HeadingClassifier, report_features
 from pipeline.tables.headings import HeadingTagger, heading_step
-from pipeline.tables.nlp import NlpSettings, load_nlp
+from pipeline.tables.nlp import NlpSettings, load_nlp, read_yaml
 from pipeline.tables.options import STATES, TablesOptions
 from pipeline.tables.sentences import Sentence, build_sentences
 from pipeline.tables.signals import SignalReader
@@ -43,9 +43,17 @@ class TrainingSettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainingSettings:
+        features = dict(data.get("features") or {})
+        lexicons = features.get("lexicons")
+        if lexicons is True:  # the packaged word groups, copied into the model
+            features["lexicons"] = read_yaml("headings.yaml").get("feature_lexicons") or {}
+        elif lexicons is None or lexicons is False:
+            features["lexicons"] = {}
+        elif not isinstance(lexicons, dict):
+            raise TrainingDataError("features.lexicons: expected true, false or a mapping of word groups")
         return cls(
             float(data.get("c", 1.0)),
-            FeatureSettings.from_dict(data.get("features") or {}),
+            FeatureSettings.from_dict(features),
             float(data.get("sequence_weight", 1.0)),
             float(data.get("stay", 0.85)),
             int(data.get("min_count", 2)),
@@ -105,6 +113,18 @@ def check_labels(where: Path, labels: dict[str, Any], transcript: Transcript) ->
             raise TrainingDataError(
                 f"{where}: segment {index} has unknown heading {heading!r} (known: {', '.join(STATES)})"
             )
+    for position, utterance in enumerate(labels.get("utterances") or []):
+        try:
+            valid = float(utterance["start"]) <= float(utterance["end"])
+        except (KeyError, TypeError, ValueError):
+            valid = False
+        if not valid:
+            raise TrainingDataError(f"{where}: utterances[{position}] has no start and end time")
+        if utterance.get("table") is not None and utterance.get("heading") not in STATES:
+            raise TrainingDataError(
+                f"{where}: utterance {position} has unknown heading {utterance.get('heading')!r}"
+                f" (known: {', '.join(STATES)})"
+            )
     spans = sorted((float(t["start"]), float(t["end"]), t.get("table_number")) for t in labels.get("tables", []))
     for (_, end, first), (start, _, second) in itertools.pairwise(spans):
         if start < end:
@@ -119,25 +139,48 @@ def labelled_reports(
     sentences = build_sentences(transcript, nlp, TablesOptions(spacy_model="blank"))
     reader = SignalReader(nlp)
     tagger = HeadingTagger(TablesOptions())
-    of_segment = {s["index"]: s for s in labels["segments"]}
     reports: list[LabelledReport] = []
     current: list[Sentence] = []
+    headings: list[str] = []
     current_table: object = None
-    for sentence in [*sentences, None]:
-        label = of_segment.get(sentence.segment) if sentence is not None else None
-        table = label.get("table_number") if label else None
+    for sentence, (table, heading) in [
+        *zip(sentences, sentence_labels(sentences, labels), strict=True),
+        (None, (None, None)),
+    ]:
         if current and (sentence is None or table != current_table):
             signals = [reader.read(s) for s in current]
-            headings = [str(of_segment[s.segment]["heading"]) for s in current]
             features = report_features(current, signals, settings)
             steps = [heading_step(sig) for sig in signals]
             rules = [tagger.emissions(sig, s.words) for s, sig in zip(current, signals, strict=True)]
             reports.append(LabelledReport(name, current_table, features, headings, steps, rules))  # type: ignore[arg-type]
-            current = []
+            current, headings = [], []
         if sentence is not None and table is not None:
             current.append(sentence)
+            headings.append(str(heading))
             current_table = table
     return reports
+
+
+def sentence_labels(sentences: Sequence[Sentence], labels: dict[str, Any]) -> list[tuple[object, object]]:
+    """(table, heading) of each sentence: its segment's, or, where the labels keep the labelled
+    utterances' times (ASR material, whose segments join several utterances), the utterance's
+    that it overlaps most."""
+    utterances = labels.get("utterances")
+    if not utterances:
+        of_segment = {s["index"]: s for s in labels["segments"]}
+        found = [of_segment.get(s.segment) or {} for s in sentences]
+        return [(label.get("table_number"), label.get("heading")) for label in found]
+    return [_most_overlapped(sentence, utterances) for sentence in sentences]
+
+
+def _most_overlapped(sentence: Sentence, utterances: Sequence[dict[str, Any]]) -> tuple[object, object]:
+    best, shared = None, 0.0
+    for utterance in utterances:
+        overlap = min(sentence.end, float(utterance["end"])) - max(sentence.start, float(utterance["start"]))
+        if overlap > shared:
+            best, shared = utterance, overlap
+    table = best.get("table", best.get("table_number")) if best else None
+    return (table, best.get("heading")) if best and table is not None else (None, None)
 
 
 def fit(reports: Sequence[LabelledReport], settings: TrainingSettings, about: dict[str, Any]) -> HeadingClassifier:
@@ -177,12 +220,15 @@ def fit(reports: Sequence[LabelledReport], settings: TrainingSettings, about: di
     )
 
 
-def train_from_folder(folder: Path, settings: TrainingSettings) -> HeadingClassifier:
-    sessions = read_labelled_folder(folder)
+def train_from_folders(folders: Sequence[Path], settings: TrainingSettings) -> HeadingClassifier:
+    """A model fitted on every labelled session of ``folders`` (e.g. the hand-labelled text and the
+    same sessions as the speech recogniser heard them)."""
+    sessions = [session for folder in folders for session in read_labelled_folder(folder)]
     reports = [r for name, t, labels in sessions for r in labelled_reports(name, t, labels, settings.features)]
     if not reports:
-        raise TrainingDataError(f"{folder}: no labelled report sentences to learn from")
-    return fit(reports, settings, {"sessions": [name for name, _, _ in sessions]})
+        raise TrainingDataError(f"{', '.join(map(str, folders))}: no labelled report sentences to learn from")
+    about = {"sessions": [name for name, _, _ in sessions], "folders": [folder.name for folder in folders]}
+    return fit(reports, settings, about)
 
 
 def save_model(model: HeadingClassifier, folder: Path) -> Path:
@@ -208,7 +254,7 @@ def record_in_manifest(manifest: Path, model_file: Path) -> None:
         "name": MANIFEST_ENTRY,
         "engine": "verbali-headings",
         "description": "Heading classifier of the tables stage (logistic regression over words, cues and "
-        "report context), trained on tests/data/plenaries by `verbali train`",
+        "report context), trained on tests/data/plenaries and tests/data/plenaries-asr by `verbali train`",
         "licence": "same as verbali",
         "source": {"type": "package", "path": "data/it/headings-model"},
         "files": [{"path": MODEL_FILE, "size": model_file.stat().st_size, "sha256": sha256_of(model_file), "from": []}],
