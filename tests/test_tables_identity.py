@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.artifacts import Segment, Transcript, Word
 from pipeline.ingest.programme import Programme, TablePlan
 from pipeline.tables import Tables, TablesOptions, find_tables, person_of_label
 from pipeline.tables.nlp import load_nlp
 from pipeline.tables.sentences import Sentence
 from pipeline.tables.signals import SignalReader
+from tests.test_tables import transcript
 
 FACILITATOR = "SPEAKER_00"
 OPENING = [
@@ -24,19 +24,6 @@ REPORT = [
     "Proponiamo di aprire uno spazio giovani anche il sabato sera con il comune.",
     "Ecco, io ho finito, grazie.",
 ]
-
-
-def transcript(turns: list[tuple[str, str]]) -> Transcript:
-    """One segment per (speaker, text), with word timings at a steady pace."""
-    segments, clock = [], 1.0
-    for speaker, text in turns:
-        start, timed = clock, []
-        for token in text.split():
-            timed.append(Word(clock, clock + 0.3, " " + token, 0.9))
-            clock += 0.35 + (0.4 if token[-1] in ".?!" else 0.0)
-        segments.append(Segment(start, clock, text, timed, speaker))
-        clock += 0.8
-    return Transcript("it", segments, duration=clock)
 
 
 def report(speaker: str, first: str | None = None) -> list[tuple[str, str]]:

@@ -3,8 +3,8 @@ turns.py, assembly.py): one behaviour per test, on short plenaries written here.
 
 from __future__ import annotations
 
-from pipeline.artifacts import Segment, Transcript, Word
 from pipeline.tables import TableReport, TablesOptions, find_tables
+from tests.test_tables import transcript
 
 BLANK = TablesOptions(spacy_model="blank")
 FACILITATOR = "SPEAKER_00"
@@ -34,19 +34,6 @@ PLAIN_REPORT = [
     "E le famiglie hanno paura, perché il figlio nel gruppo appartamento va bene finché i genitori ci sono, e"
     " nessuno gli garantisce cosa succede dopo, e allora molti non cominciano neanche.",
 ]
-
-
-def transcript(turns: list[tuple[str, str]]) -> Transcript:
-    """One segment per (speaker, text), with word timings at a steady pace."""
-    segments, clock = [], 1.0
-    for speaker, text in turns:
-        start, timed = clock, []
-        for token in text.split():
-            timed.append(Word(clock, clock + 0.3, " " + token, 0.9))
-            clock += 0.35 + (0.4 if token[-1] in ".?!" else 0.0)
-        segments.append(Segment(start, clock, text, timed, speaker))
-        clock += 0.8
-    return Transcript("it", segments, duration=clock)
 
 
 def tables_of(turns: list[tuple[str, str]]) -> list[TableReport]:
