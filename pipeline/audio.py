@@ -21,6 +21,7 @@ from pipeline.errors import AudioError, ToolMissing
 from pipeline.storage.files import atomic_path
 
 SAMPLE_RATE = 16000
+DECODED_AUDIO = "audio.16k.wav"  # a session's recording as the models hear it, in its outputs folder
 REVIEW_AUDIO = "audio.review.mp3"  # the review app's listening copy, next to the decoded WAV
 _BLOCK = SAMPLE_RATE * 60  # samples converted at a time
 

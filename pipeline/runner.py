@@ -44,7 +44,7 @@ from pipeline.storage.state import State
 logger = logging.getLogger("verbali")
 T = TypeVar("T")
 
-AUDIO_FILE = "audio.16k.wav"
+AUDIO_FILE = audio.DECODED_AUDIO
 # Bump a stage's version when its code changes what it produces.
 STAGE_VERSIONS = {"audio": 1, "transcription": 2, "diarization": 4, "alignment": 1, "tables": 1, "minutes": 2}
 

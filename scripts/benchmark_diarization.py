@@ -163,6 +163,8 @@ def bleed_copy(x: np.ndarray, gain_db: float, delay_ms: float) -> np.ndarray:
 def breath_noise() -> list[np.ndarray]:
     """Real non-speech sound from a headset: the bursts (breathing, handling) on the AMI track
     of the participant who hardly speaks, where the reference gives him no speech."""
+    from pipeline.diarize.speech import runs
+
     carlo = load(next((AMI_FOLDER / "Audio Record").glob("audioCarloMoretti*.m4a")))
     turns = [line.split() for line in (AMI / "reference" / "reference.rttm").read_text().splitlines()]
     his = [(float(f[3]) - 0.3, float(f[3]) + float(f[4]) + 0.3) for f in turns if f[7] == "Carlo_Moretti"]
@@ -170,16 +172,11 @@ def breath_noise() -> list[np.ndarray]:
     level = 10 * np.log10(np.mean(carlo[: len(carlo) // hop * hop].reshape(-1, hop) ** 2, axis=1) + 1e-10)
     loud = np.convolve(level, np.ones(25) / 25, mode="same") > -38
     bursts = []
-    for start, end in _runs(loud):
+    for start, end in runs(loud):
         a, b = start / 50 - 0.2, end / 50 + 0.2
         if b - a >= 0.5 and not any(s < b and e > a for s, e in his):
             bursts.append(carlo[int(max(a, 0) * SR) : int(b * SR)])
     return bursts
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def room_response(rt60: float, rng: np.random.Generator) -> np.ndarray:

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.artifacts import SCHEMA_VERSION
+from pipeline.audio import DECODED_AUDIO
 from pipeline.documents import italian
 
-AUDIO_FILE = "audio.16k.wav"
+AUDIO_FILE = DECODED_AUDIO
 
 
 def it(name: str) -> dict[str, str]:

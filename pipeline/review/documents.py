@@ -8,14 +8,14 @@ from typing import Any
 
 from pipeline import export
 from pipeline.artifacts import Session, Tables, Transcript
-from pipeline.audio import wav_duration
+from pipeline.audio import DECODED_AUDIO, wav_duration
 from pipeline.config import Settings
 from pipeline.review.corrections import Reviewed, corrected
 from pipeline.storage.files import read_json
 from pipeline.storage.publish import Publisher
 from pipeline.storage.state import State
 
-AUDIO_FILE = "audio.16k.wav"
+AUDIO_FILE = DECODED_AUDIO
 STATE_FILE = "verbali.db"
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from pipeline.audio import REVIEW_AUDIO, encode_review_copy, review_copy_fresh
+from pipeline.audio import DECODED_AUDIO, REVIEW_AUDIO, encode_review_copy, review_copy_fresh
 from pipeline.errors import ToolMissing, VerbaliError
 
-SOURCE_AUDIO = "audio.16k.wav"
 _making = threading.Lock()
 
 __all__ = ["REVIEW_AUDIO", "review_audio"]
@@ -20,11 +19,11 @@ __all__ = ["REVIEW_AUDIO", "review_audio"]
 
 def review_audio(folder: Path) -> Path:
     """The session's review copy, made now if missing or older than the decoded audio."""
-    target, source = folder / REVIEW_AUDIO, folder / SOURCE_AUDIO
+    target, source = folder / REVIEW_AUDIO, folder / DECODED_AUDIO
     if review_copy_fresh(target, source):
         return target
     if not source.exists():
-        raise VerbaliError(f"{folder.name}: nessun audio decodificato ({SOURCE_AUDIO})")
+        raise VerbaliError(f"{folder.name}: nessun audio decodificato ({DECODED_AUDIO})")
     with _making:
         if not review_copy_fresh(target, source):
             try:
