@@ -67,6 +67,9 @@ class DiarizeOptions:
     # matches its owner's voice better than the loudest's, by ``track_voice_margin`` in
     # cosine similarity (pipeline/diarize/voices.py; 0.05 did best of 0-0.2; None: off).
     track_speech_threshold: float = 0.5
+    # A run of speech starts where the probability reaches ``track_speech_threshold`` and lasts while
+    # it stays at ``track_offset_threshold`` or above (pool: 0.3 did best of 0.2-0.5, docs/benchmarks.md).
+    track_offset_threshold: float = 0.3
     # The speech model runs only where a track's voice-band level is within ``track_gate_db`` of
     # its loud level (its participant's voice); below is silence or faint bleed, never its speech
     # (None: everywhere). 25 dB: no recording of the pool worse; 20 and 15 dB cost AMI its quiet turns.

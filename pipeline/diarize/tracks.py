@@ -95,7 +95,7 @@ def _track_samples(path: Path) -> np.ndarray:
 def diarize_signals(signals: list[TrackSignals], options: DiarizeOptions, embed: Embed | None = None) -> Diarization:
     """Turns of each track's own speech, and the recording's bleed measure."""
     signals = _same_length(signals)
-    active = np.stack([s.speech >= options.track_speech_threshold for s in signals])
+    active = np.stack([speech_frames(s.speech, options) for s in signals])
     levels = np.stack([_moving_average(s.level, LEVEL_WINDOW) for s in signals])
     heard = np.where(active, levels, -np.inf)
     loudest = heard.max(axis=0, keepdims=True)
@@ -114,6 +114,18 @@ def diarize_signals(signals: list[TrackSignals], options: DiarizeOptions, embed:
     ]
     attenuation = np.broadcast_to(loudest, levels.shape) - levels
     return Diarization(sorted(turns), "tracks", bleed_report(signals, active, bleed, attenuation))
+
+
+def speech_frames(probability: np.ndarray, options: DiarizeOptions) -> np.ndarray:
+    """Frames of speech: runs where the probability stays at ``track_offset_threshold`` or above
+    and reaches ``track_speech_threshold`` somewhere (pyannote's onset/offset binarisation)."""
+    onset = probability >= options.track_speech_threshold
+    offset = min(options.track_offset_threshold, options.track_speech_threshold)
+    frames = np.zeros_like(onset)
+    for start, end in runs(probability >= offset):
+        if onset[start:end].any():
+            frames[start:end] = True
+    return frames
 
 
 def speech_gate(levels: list[np.ndarray], gate_db: float | None) -> list[np.ndarray | None]:
