@@ -44,7 +44,6 @@ from pipeline.storage.state import State
 logger = logging.getLogger("verbali")
 T = TypeVar("T")
 
-AUDIO_FILE = audio.DECODED_AUDIO
 # Bump a stage's version when its code changes what it produces.
 STAGE_VERSIONS = {"audio": 1, "transcription": 2, "diarization": 5, "alignment": 1, "tables": 1, "minutes": 2}
 
@@ -160,7 +159,7 @@ class _SessionRun:
         _ = self.programme  # read before the expensive stages: a problem is known at once
         fingerprints = self.fingerprints()
 
-        decoded = self.stage("audio", fingerprints["audio"], [AUDIO_FILE], self.decode, self.load_audio_info)
+        decoded = self.stage("audio", fingerprints["audio"], [audio.DECODED_AUDIO], self.decode, self.load_audio_info)
         # Diarization first: transcription may read each speaker's turns from their own track.
         turns = self.stage(
             "diarization", fingerprints["diarization"], ["diarization.json"], self.diarize, self.load_diarization
@@ -191,22 +190,22 @@ class _SessionRun:
 
     def make_review_copy(self) -> None:
         """The review app's MP3, made here so that every entry point (CLI, cron, workers) leaves one."""
-        source, target = self.folder / AUDIO_FILE, self.folder / audio.REVIEW_AUDIO
+        source, target = self.folder / audio.DECODED_AUDIO, self.folder / audio.REVIEW_AUDIO
         if not audio.review_copy_fresh(target, source):
             self.current = "review audio"
             audio.encode_review_copy(source, target)
 
     def decode(self) -> AudioInfo:
         progress = lambda done, total: self.hook("audio", total=total, completed=done)  # noqa: E731
-        return audio.decode(self.session.audio_path, self.folder / AUDIO_FILE, progress)
+        return audio.decode(self.session.audio_path, self.folder / audio.DECODED_AUDIO, progress)
 
     def load_audio_info(self) -> AudioInfo:
-        path = self.folder / AUDIO_FILE
+        path = self.folder / audio.DECODED_AUDIO
         return AudioInfo(str(path), str(self.session.audio_path), audio.wav_duration(path))
 
     @cached_property
     def samples(self) -> np.ndarray:
-        return audio.load_samples(self.folder / AUDIO_FILE)
+        return audio.load_samples(self.folder / audio.DECODED_AUDIO)
 
     def transcribe(self, turns: Diarization) -> Transcript:
         context = transcribe.session_context(self.session, self.programme)

@@ -172,7 +172,7 @@ def verbali_worker(spec: dict[str, Any], meter: Meter) -> dict[str, Any]:
         run = _Run(settings, session, settings.outputs_dir / session.session_id)
         run.folder.mkdir(parents=True)
         with meter.stage(AUDIO):
-            samples = _verbali_samples(session.audio_path, run.folder / runner.AUDIO_FILE)
+            samples = _verbali_samples(session.audio_path, run.folder / audio.DECODED_AUDIO)
         _verbali_diarization(meter, run, engines, samples)
         _verbali_asr(meter, run, engines, samples)
         _verbali_rest(meter, run)

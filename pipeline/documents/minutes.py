@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from pipeline.artifacts import DateSource, Segment, Session, Transcript
+from pipeline.audio import DECODED_AUDIO
 from pipeline.documents import italian
 from pipeline.documents.attendance import AttendanceLists, attendance_lists
 from pipeline.documents.records import (
-    AUDIO_FILE,
     AgendaItem,
     Contribution,
     HeadingSummary,
@@ -113,7 +113,7 @@ def build_minutes(
         closing=_part("chiusura", transcript, tables, speakers, options.summary),
         doubts=[note for t in table_minutes for note in _doubts_of(t)],
         notes=when.notes,
-        audio=AUDIO_FILE,
+        audio=DECODED_AUDIO,
         transcript_file=TRANSCRIPT_FILE,
     )
 

@@ -13,8 +13,6 @@ from pipeline.artifacts import SCHEMA_VERSION
 from pipeline.audio import DECODED_AUDIO
 from pipeline.documents import italian
 
-AUDIO_FILE = DECODED_AUDIO
-
 
 def it(name: str) -> dict[str, str]:
     """Field metadata: the field's Italian name in templates and JSON."""
@@ -65,7 +63,7 @@ class Moment(Record):
     link: str = field(metadata=it("link"))  # "audio.16k.wav#t=83.2", relative to the document
 
 
-def moment(seconds: float, audio_href: str = AUDIO_FILE) -> Moment:
+def moment(seconds: float, audio_href: str = DECODED_AUDIO) -> Moment:
     position = int(max(seconds, 0.0) * 10) / 10
     return Moment(round(seconds, 3), italian.timestamp(seconds), f"{audio_href}#t={position:g}")
 

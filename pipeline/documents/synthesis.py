@@ -31,8 +31,9 @@ from rapidfuzz import fuzz
 from slugify import slugify
 
 from pipeline.artifacts import SCHEMA_VERSION, Session
+from pipeline.audio import DECODED_AUDIO
 from pipeline.documents import italian
-from pipeline.documents.records import AUDIO_FILE, Minutes, Moment, Record, TableMinutes, it, moment
+from pipeline.documents.records import Minutes, Moment, Record, TableMinutes, it, moment
 from pipeline.documents.rendering import PACKAGED_TEMPLATES, RenderOptions, render_documents
 from pipeline.documents.summary import SummaryOptions, carries_content, clean, content_words
 from pipeline.ingest.programme import Programme
@@ -362,7 +363,7 @@ def _item(draft: _Draft, number: int, code: str) -> Item:
 
 
 def _moment(draft: _Draft) -> Moment:
-    return moment(draft.sentence.start, f"../{draft.session.session_id}/{AUDIO_FILE}")
+    return moment(draft.sentence.start, f"../{draft.session.session_id}/{DECODED_AUDIO}")
 
 
 def _point(group: list[_Draft], code: str, numbers: dict[int, int]) -> Point:

@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import ClientDisconnect
 
+from pipeline.audio import DECODED_AUDIO
 from pipeline.config import Settings
 from pipeline.errors import VerbaliError
 from pipeline.review import approval, documents, view
@@ -236,7 +237,7 @@ def _add_pages(app: FastAPI, context: ReviewContext, templates: Jinja2Templates)
 
     @app.get("/sessione/{session_id}/audio.16k.wav")
     def decoded_audio(session_id: str):
-        path = _ready_folder(context, session_id) / documents.AUDIO_FILE
+        path = _ready_folder(context, session_id) / DECODED_AUDIO
         if not path.is_file():
             raise HTTPException(404, "audio non trovato")
         return FileResponse(path, media_type="audio/wav")

@@ -15,7 +15,6 @@ from pipeline.storage.files import read_json
 from pipeline.storage.publish import Publisher
 from pipeline.storage.state import State
 
-AUDIO_FILE = DECODED_AUDIO
 STATE_FILE = "verbali.db"
 
 
@@ -41,7 +40,7 @@ def load_artifacts(folder: Path) -> SessionArtifacts:
 
     programme_file = folder / "programma.json"
     transcript = Transcript.from_dict(read_json(folder / "transcript.json"))
-    audio = folder / AUDIO_FILE
+    audio = folder / DECODED_AUDIO
     return SessionArtifacts(
         folder=folder,
         session=Session.from_dict(read_json(folder / "session.json")),
