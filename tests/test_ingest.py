@@ -18,6 +18,7 @@ from pipeline.ingest import (
     parse_chat,
     parse_folder_name,
     parse_track_name,
+    parse_track_names,
     parse_vtt,
     session_id_for,
 )
@@ -138,6 +139,28 @@ def test_session_round_trips_through_dict() -> None:
 )
 def test_parse_track_name(filename: str, name: str) -> None:
     assert parse_track_name(filename) == name
+
+
+@pytest.mark.parametrize(
+    ("filenames", "names"),
+    [
+        (  # every name ends in a digit: the ids are the 8 digits that make them close numbers
+            ["audioPartecipante116778240.m4a", "audioPartecipante216779264.m4a", "audioPartecipante316780288.m4a"],
+            ["Partecipante1", "Partecipante2", "Partecipante3"],
+        ),
+        (
+            ["audioGalaxyA5216784384.m4a", "audioAnnaM.16783360.m4a", "audioUtente216781312.m4a"],
+            ["Galaxy A52", "Anna M.", "Utente2"],
+        ),
+        (  # longer ids keep their leading digits
+            ["audioAnnaFerri2175931664.m4a", "audioLucaBianchi2175932688.m4a"],
+            ["Anna Ferri", "Luca Bianchi"],
+        ),
+        (["audioUtente212345678901.m4a"], ["Utente2"]),  # one file alone: the longest id
+    ],
+)
+def test_parse_track_names_reads_the_ids_of_a_folder_together(filenames: list[str], names: list[str]) -> None:
+    assert parse_track_names(filenames) == names
 
 
 @pytest.mark.parametrize("filename", ["audio12345678.m4a", "audio.m4a", "audio_-'123.m4a", "zoom_0.mp4"])
