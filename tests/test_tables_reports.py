@@ -460,3 +460,35 @@ def test_the_floor_given_for_a_question_long_ago_does_not_silence_the_next_repor
     tables = tables_of(turns)
     assert len(tables) == 2
     assert spans(tables, turns)[1] == list(range(11, 17))
+
+
+def test_the_voice_a_report_announces_at_its_start_is_the_same_table_after_an_interruption() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. L'ultimo tavolo, il benessere dei giovani. Giorgio e Chiara, mi pare."),
+        ("SPEAKER_02", "Sì, è così. Giorgio Mantelli. Allora parto io e poi Chiara, che ha preso gli appunti."),
+        *(("SPEAKER_02", text) for text in HOUSING[1:3]),
+        ("SPEAKER_03", "Sì, grazie Giorgio. Chiara Zanichelli, educatrice. " + PLAIN_REPORT[0]),
+        ("SPEAKER_03", PLAIN_REPORT[1]),
+        (FACILITATOR, "Scusa Chiara, ti interrompo un secondo: questi posti li gestisce una cooperativa?"),
+        ("SPEAKER_03", "Una cooperativa, sì, con le famiglie. " + PLAIN_REPORT[2]),
+        *(("SPEAKER_03", text) for text in HOUSING[1:]),
+    ]
+    tables = tables_of(turns)
+    assert len(tables) == 2
+    assert spans(tables, turns)[1] == list(range(7, 18))
+
+
+def test_a_voice_named_at_a_reports_start_goes_on_with_that_table_after_the_first_drops() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Adesso il gruppo sulla casa. Angela, ci sei?"),
+        ("Angela Masi", "Ci sono, buonasera. Angela Masi, nel gruppo con me c'era anche Ibrahima. " + HOUSING[0]),
+        *(("Angela Masi", text) for text in HOUSING[1:]),
+        (FACILITATOR, "Angela si è bloccata, credo sia caduta. Ibrahima, te la senti di andare avanti tu?"),
+        ("Ibrahima Diallo", "Sì, va bene, faccio il mediatore. " + PLAIN_REPORT[0]),
+        *(("Ibrahima Diallo", text) for text in PLAIN_REPORT[1:]),
+    ]
+    tables = tables_of(turns)
+    assert len(tables) == 2
+    assert spans(tables, turns)[1] == list(range(7, 16))

@@ -395,7 +395,9 @@ class ReportFinder:
             if turn.speaker not in voices or turn.words < self.options.min_report_words:
                 continue
             let_on = before.speaker not in voices and any("RESUME" in s.labels for s in before.signals[-2:])
-            if let_on or any("RESUME" in s.labels for s in turn.opening(1)):
+            goes_on = self._own_words_ahead(cursor + offset) >= 2 * self.options.min_report_words  # not just an answer
+            answers = offset == 1 and goes_on and _asks_a_voice_of(before, draft)
+            if let_on or answers or any("RESUME" in s.labels for s in turn.opening(1)):
                 return cursor + offset
         return None
 
@@ -484,6 +486,16 @@ def _answers_by_name(turn: Turn, pending: Handover) -> bool:
     said = {_first_name(n) for s in opening[:2] for n in s.names}
     shown = person_of_label(turn.speaker)
     return bool(called & said) or bool(shown and _first_name(shown) in called)
+
+
+def _asks_a_voice_of(turn: Turn, draft: Draft) -> bool:
+    """ "Scusa Chiara, ti interrompo: li gestisce una cooperativa?": a question to a voice of the report, whose
+    answer goes on with it."""
+    if not any(_asks(s) for s in turn.signals):
+        return False
+    shown = (person_of_label(voice) for voice in {draft.speaker, *draft.co_speakers})
+    voices = {_first_name(n) for n in [*(s.intro_name for s in draft.signals), *shown] if n}
+    return bool(voices & {_first_name(n) for n in _called_names(turn)})
 
 
 def _called_names(turn: Turn) -> list[str]:
