@@ -492,3 +492,15 @@ def test_a_voice_named_at_a_reports_start_goes_on_with_that_table_after_the_firs
     tables = tables_of(turns)
     assert len(tables) == 2
     assert spans(tables, turns)[1] == list(range(7, 16))
+
+
+def test_a_voice_that_only_tests_its_line_before_a_long_turn_is_not_an_empty_report() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia, chiarissima."),
+        ("SPEAKER_02", "Mi sentite? Aspettate che tolgo il muto."),
+        ("SPEAKER_03", "Scusate, ma siamo già alla fine?"),
+        *(("SPEAKER_02", text) for text in GARBLED_REPORT),
+    ]
+    tables = tables_of(turns)
+    assert all(t.end > t.start for t in tables)

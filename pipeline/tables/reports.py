@@ -462,6 +462,8 @@ def _without_technical_preamble(draft: Draft, options: TablesOptions) -> Draft:
         if not short or not any("TECH" in s.labels for s in said) or any(_says_who(s) for s in said):
             break
         rest = len(segment)
+        if rest == len(first.sentences) and len(draft.turns) == 1:
+            break  # nothing but the words about the line: left for _plausible to judge
         if rest == len(first.sentences):
             draft.turns.pop(0)
         else:
