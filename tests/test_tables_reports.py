@@ -386,3 +386,121 @@ def test_a_hand_over_by_theme_takes_the_number_of_the_introductions_list() -> No
         *(("SPEAKER_02", text) for text in HOUSING[1:]),
     ]
     assert [t.table_number for t in tables_of(turns)] == [1, 3]
+
+
+# A report as Whisper base may hear it on a poor line: the hand-over, the self-introduction and the
+# table's name garbled away, the rest plain talk with few heading cues (about 230 words).
+GARBLED_REPORT = [
+    "si convi allora noi eravamo in molti più o meno c'erano due professori un paio di cooperative e i ragazzi"
+    " della consulta che sono venuti in tre e hanno parlato tanto e questo è stato bello",
+    "diciamo che da noi i ragazzi che lasciano la scuola sono sopra la media della provincia soprattutto nei"
+    " professionali e dopo i sedici anni non li segue più nessuno perché non c'è un obbligo",
+    "poi ci sono i pezzi che già ci sono il doposcuola della parrocchia lo studio pomeridiano che pagano i comuni"
+    " e la cooperativa che fa l'orientamento in terza media ma sono cose piccole e ognuno va per conto suo",
+    "allora la prima cosa andare a cercare i ragazzi cioè degli educatori che escono e vanno nei posti dove"
+    " stanno i ragazzi in piazza nei bar alle palestre anche la sera e il sabato",
+    "e poi un punto unico dove la scuola quando un ragazzo smette di venire lo segnala subito e qualcuno lo"
+    " chiama entro una settimana non dopo sei mesi quando ormai è tardi e la famiglia non risponde più",
+    "e anche i genitori che spesso non sanno a chi chiedere e si vergognano quindi uno sportello nelle scuole"
+    " aperto il pomeriggio con qualcuno che parla anche le lingue delle famiglie straniere basta direi questo",
+]
+
+
+def test_a_long_turn_after_a_hand_over_by_name_is_a_report_though_its_opening_is_garbled() -> None:
+    turns = [
+        *first_table(),
+        (
+            FACILITATOR,
+            "Grazie Giulia vai pure allora adesso Sara per la scuola e i ragazzi che hanno smesso di studiare.",
+        ),
+        *(("SPEAKER_02", text) for text in GARBLED_REPORT[:4]),
+        (FACILITATOR, "Grazie Sara. Ci rivediamo il dodici dicembre, buona serata a tutti."),
+    ]
+    tables = tables_of(turns)
+    assert len(tables) == 2
+    assert spans(tables, turns)[1] == [7, 8, 9, 10]
+
+
+def test_after_a_report_a_voice_holding_the_floor_is_the_next_report() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia, chiarissima. Andiamo avanti, ultimo gruppo."),
+        *(("SPEAKER_02", text) for text in GARBLED_REPORT),
+        (FACILITATOR, "Grazie davvero. Ci rivediamo il dodici dicembre, buona serata a tutti."),
+    ]
+    tables = tables_of(turns)
+    assert len(tables) == 2
+    assert spans(tables, turns)[1] == [7, 8, 9, 10, 11, 12]
+    assert tables[1].doubtful  # nothing but its length says it is a report: the editor checks it
+
+
+def test_a_comment_from_the_floor_stays_a_comment() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Vedo una mano alzata, prego."),
+        (
+            "SPEAKER_03",
+            "Sì, solo una precisazione: lo sportello del Comune di Voghera è aperto anche il sabato mattina.",
+        ),
+        (FACILITATOR, "Grazie. Ci rivediamo il dodici dicembre, buona serata a tutti."),
+    ]
+    assert len(tables_of(turns)) == 1
+
+
+def test_the_floor_given_for_a_question_long_ago_does_not_silence_the_next_report() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Vedo una mano alzata, signora Pannacci, prego."),
+        ("SPEAKER_03", "Sì, grazie, sono una mamma. Volevo chiedere se lo sportello di Voghera è aperto il sabato."),
+        ("SPEAKER_04", "Buonasera signora, sì, il sabato mattina, dalle nove a mezzogiorno, con un'educatrice."),
+        ("SPEAKER_03", "Benissimo, grazie."),
+        (FACILITATOR, "Grazie, dottor Bianchi, andiamo avanti."),
+        *(("SPEAKER_02", text) for text in GARBLED_REPORT),
+    ]
+    tables = tables_of(turns)
+    assert len(tables) == 2
+    assert spans(tables, turns)[1] == list(range(11, 17))
+
+
+def test_the_voice_a_report_announces_at_its_start_is_the_same_table_after_an_interruption() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. L'ultimo tavolo, il benessere dei giovani. Giorgio e Chiara, mi pare."),
+        ("SPEAKER_02", "Sì, è così. Giorgio Mantelli. Allora parto io e poi Chiara, che ha preso gli appunti."),
+        *(("SPEAKER_02", text) for text in HOUSING[1:3]),
+        ("SPEAKER_03", "Sì, grazie Giorgio. Chiara Zanichelli, educatrice. " + PLAIN_REPORT[0]),
+        ("SPEAKER_03", PLAIN_REPORT[1]),
+        (FACILITATOR, "Scusa Chiara, ti interrompo un secondo: questi posti li gestisce una cooperativa?"),
+        ("SPEAKER_03", "Una cooperativa, sì, con le famiglie. " + PLAIN_REPORT[2]),
+        *(("SPEAKER_03", text) for text in HOUSING[1:]),
+    ]
+    tables = tables_of(turns)
+    assert len(tables) == 2
+    assert spans(tables, turns)[1] == list(range(7, 18))
+
+
+def test_a_voice_named_at_a_reports_start_goes_on_with_that_table_after_the_first_drops() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia. Adesso il gruppo sulla casa. Angela, ci sei?"),
+        ("Angela Masi", "Ci sono, buonasera. Angela Masi, nel gruppo con me c'era anche Ibrahima. " + HOUSING[0]),
+        *(("Angela Masi", text) for text in HOUSING[1:]),
+        (FACILITATOR, "Angela si è bloccata, credo sia caduta. Ibrahima, te la senti di andare avanti tu?"),
+        ("Ibrahima Diallo", "Sì, va bene, faccio il mediatore. " + PLAIN_REPORT[0]),
+        *(("Ibrahima Diallo", text) for text in PLAIN_REPORT[1:]),
+    ]
+    tables = tables_of(turns)
+    assert len(tables) == 2
+    assert spans(tables, turns)[1] == list(range(7, 16))
+
+
+def test_a_voice_that_only_tests_its_line_before_a_long_turn_is_not_an_empty_report() -> None:
+    turns = [
+        *first_table(),
+        (FACILITATOR, "Grazie Giulia, chiarissima."),
+        ("SPEAKER_02", "Mi sentite? Aspettate che tolgo il muto."),
+        ("SPEAKER_03", "Scusate, ma siamo già alla fine?"),
+        *(("SPEAKER_02", text) for text in GARBLED_REPORT),
+    ]
+    tables = tables_of(turns)
+    assert all(t.end > t.start for t in tables)

@@ -179,11 +179,27 @@ def _numbered_handover(draft: Draft) -> bool:
 
 
 def _continues(previous: Draft, draft: Draft, options: TablesOptions) -> bool:
-    """No hand-over to another table in between, and the same voice or the same table named."""
+    """No hand-over to another table in between, and the same voice, the same table named, or the voice that
+    the report announced at its start ("parto io e poi Chiara", "con me c'era anche Ibrahima")."""
     if draft.handover is not None and draft.handover.specific:
         return False
-    same_table = draft.handover is None and _same_named_table(previous, draft, options.opening_sentences)
-    return draft.speaker == previous.speaker or same_table
+    opening = options.opening_sentences
+    same_table = draft.handover is None and _same_named_table(previous, draft, opening)
+    other_table = bool(draft.opening_numbers(opening) - previous.opening_numbers(opening))
+    announced = not other_table and bool(_first_names(draft, opening) & _words_at_start(previous, opening))
+    return draft.speaker == previous.speaker or same_table or announced
+
+
+def _first_names(draft: Draft, opening: int) -> set[str]:
+    """The first names the draft's voice goes by: its Zoom name's person, the name it introduces itself with."""
+    names = [person_of_label(draft.speaker), *(s.intro_name for s in draft.signals[:opening])]
+    return {first for name in names if name for first in [name.split()[0].lower()] if len(first) >= 3}
+
+
+def _words_at_start(draft: Draft, opening: int) -> set[str]:
+    """The words of the hand-over that opened the draft and of its first sentences."""
+    said = [s.text for s in draft.sentences[:opening]] + (draft.handover.names if draft.handover else [])
+    return set(re.findall(r"\w+", " ".join(said).lower()))
 
 
 def _same_named_table(first: Draft, second: Draft, opening: int) -> bool:

@@ -19,6 +19,7 @@ class Clue(StrEnum):
     INTRODUCES_THEMSELVES = "introduces-themselves"
     ANSWERS_BY_NAME = "answers-by-name"  # the hand-over named someone, and that person speaks
     REPORT_LIKE = "report-like"  # long, dense in heading cues or announcements
+    HOLDS_THE_FLOOR = "holds-the-floor"  # after a report, another voice speaks at a report's length
     SECOND_SPOKESPERSON = "second-spokesperson"
     RESUMED = "resumed"  # the report went on after an interruption
 
@@ -30,6 +31,7 @@ TEXT = {
     Clue.INTRODUCES_THEMSELVES: "introduces themselves",
     Clue.ANSWERS_BY_NAME: "introduces themselves after a hand-over by name",
     Clue.REPORT_LIKE: "report-like turn",
+    Clue.HOLDS_THE_FLOOR: "a report's length in one voice, after another report",
     Clue.SECOND_SPOKESPERSON: "second spokesperson",
     Clue.RESUMED: "report resumed after an interruption",
 }

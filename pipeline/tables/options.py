@@ -102,6 +102,7 @@ class TablesOptions:
     max_sentence_words: int = 40  # an unpunctuated run longer than this is cut at its longest pauses
     min_report_words: int = 40  # a report has at least this many words
     interjection_words: int = 12  # another speaker saying fewer words does not interrupt a report
+    floor_holding_words: int = 200  # after a report, another voice speaking this long is a report, whatever its opening
     handover_reach: int = 4  # turns after a hand-over within which its report must begin
     opening_sentences: int = 5  # sentences at a report's start searched for its table and spokesperson
     heading_stay: float = 0.85  # probability that a heading carries over to the next sentence

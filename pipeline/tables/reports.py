@@ -263,10 +263,11 @@ class ReportFinder:
         if self.facilitator is not None and pending is None and not self.found_any and not (names_table or presents):
             return []  # nobody has handed over yet: still the introduction
         speaks_for = names_table or any(s.speaks_for_table for s in opening)
-        if pending is not None and pending.floor and (not speaks_for or any(_chimes_in(s) for s in opening[:2])):
+        recent = pending is not None and index - pending.turn <= self.options.handover_reach
+        if recent and pending.floor and (not speaks_for or any(_chimes_in(s) for s in opening[:2])):
             return []  # the floor was given for a comment or a question ("una domanda a Ilenia, al nostro tavolo...")
         evidence: list[Evidence] = []
-        if pending is not None and index - pending.turn <= self.options.handover_reach:
+        if recent:
             evidence += self._handover_evidence(turn, pending)
         if turn.self_report:
             evidence.append(Evidence(Clue.FACILITATOR_REPORTS))
@@ -279,7 +280,9 @@ class ReportFinder:
         if not evidence and self._reads_like_report(turn):
             introduces = any(s.intro_name for s in opening)
             evidence.append(Evidence(Clue.INTRODUCES_THEMSELVES if introduces else Clue.REPORT_LIKE))
-        return evidence if self._enough_words(index, evidence) else []
+        if self._enough_words(index, evidence):
+            return evidence
+        return [Evidence(Clue.HOLDS_THE_FLOOR)] if self._holds_the_floor(index) else []
 
     def _handover_evidence(self, turn: Turn, pending: Handover) -> list[Evidence]:
         if _asks(turn.opening(1)[0]) and not turn.opening(2)[-1].speaks_for_table:
@@ -297,6 +300,8 @@ class ReportFinder:
             return words >= 2 * self.options.min_report_words  # a comment from the floor answers a hand-over too
         if found & (OWN | {Clue.TABLE_HANDOVER}):
             return words >= self.options.min_report_words
+        if Clue.HANDOVER in found and self._own_words_ahead(index) >= 3 * self.options.min_report_words:
+            return True  # "adesso Sara" and Sara speaks at length: her opening may be what Whisper garbled
         return words >= 2 * self.options.min_report_words and self._reads_like_report(self.turns[index], loose=True)
 
     def _speaker_words_ahead(self, index: int) -> int:
@@ -315,6 +320,24 @@ class ReportFinder:
             elif turn.words > self.options.interjection_words * (3 if technical else 1):
                 break
         return words
+
+    def _own_words_ahead(self, index: int) -> int:
+        """What the speaker says from here in their own voice, through others' interjections."""
+        speaker, words = self.turns[index].speaker, 0
+        for turn in self.turns[index:]:
+            if turn.speaker == speaker:
+                words += turn.words
+            elif turn.words > self.options.interjection_words:
+                break
+        return words
+
+    def _holds_the_floor(self, index: int) -> bool:
+        """After a report, a voice other than the facilitator's speaks at a report's length without asking:
+        the next report, even when Whisper lost the hand-over and the self-introduction."""
+        turn = self.turns[index]
+        if not self.found_any or turn.speaker == self.facilitator or any(_asks(s) for s in turn.opening(2)):
+            return False
+        return self._own_words_ahead(index) >= self.options.floor_holding_words
 
     def _reads_like_report(self, turn: Turn, *, loose: bool = False) -> bool:
         """A long turn that announces headings or is dense in their cues.
@@ -372,7 +395,9 @@ class ReportFinder:
             if turn.speaker not in voices or turn.words < self.options.min_report_words:
                 continue
             let_on = before.speaker not in voices and any("RESUME" in s.labels for s in before.signals[-2:])
-            if let_on or any("RESUME" in s.labels for s in turn.opening(1)):
+            goes_on = self._own_words_ahead(cursor + offset) >= 2 * self.options.min_report_words  # not just an answer
+            answers = offset == 1 and goes_on and _asks_a_voice_of(before, draft)
+            if let_on or answers or any("RESUME" in s.labels for s in turn.opening(1)):
                 return cursor + offset
         return None
 
@@ -437,6 +462,8 @@ def _without_technical_preamble(draft: Draft, options: TablesOptions) -> Draft:
         if not short or not any("TECH" in s.labels for s in said) or any(_says_who(s) for s in said):
             break
         rest = len(segment)
+        if rest == len(first.sentences) and len(draft.turns) == 1:
+            break  # nothing but the words about the line: left for _plausible to judge
         if rest == len(first.sentences):
             draft.turns.pop(0)
         else:
@@ -461,6 +488,16 @@ def _answers_by_name(turn: Turn, pending: Handover) -> bool:
     said = {_first_name(n) for s in opening[:2] for n in s.names}
     shown = person_of_label(turn.speaker)
     return bool(called & said) or bool(shown and _first_name(shown) in called)
+
+
+def _asks_a_voice_of(turn: Turn, draft: Draft) -> bool:
+    """ "Scusa Chiara, ti interrompo: li gestisce una cooperativa?": a question to a voice of the report, whose
+    answer goes on with it."""
+    if not any(_asks(s) for s in turn.signals):
+        return False
+    shown = (person_of_label(voice) for voice in {draft.speaker, *draft.co_speakers})
+    voices = {_first_name(n) for n in [*(s.intro_name for s in draft.signals), *shown] if n}
+    return bool(voices & {_first_name(n) for n in _called_names(turn)})
 
 
 def _called_names(turn: Turn) -> list[str]:
