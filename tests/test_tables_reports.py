@@ -504,3 +504,22 @@ def test_a_voice_that_only_tests_its_line_before_a_long_turn_is_not_an_empty_rep
     ]
     tables = tables_of(turns)
     assert all(t.end > t.start for t in tables)
+
+
+def test_with_nobody_handing_over_the_first_presenter_opens_the_reports() -> None:
+    turns = [
+        (
+            "SPEAKER_00",
+            "Pronto, si sente? La coordinatrice non riesce a rientrare, se siete d'accordo andiamo avanti noi.",
+        ),
+        ("SPEAKER_01", "Sì sì, andate avanti, io sto registrando, così poi gliela giriamo."),
+        (
+            "SPEAKER_00",
+            "Va bene. Allora comincio io con il mio. Sono Antonella Di Lena, della cooperativa Il Trabucco.",
+        ),
+        *(("SPEAKER_00", text) for text in GARBLED_REPORT),
+        ("SPEAKER_02", "Grazie Antonella. Sono Valentina De Gregorio, portavoce del tavolo due. " + HOUSING[0]),
+        *(("SPEAKER_02", text) for text in HOUSING[1:]),
+    ]
+    tables = tables_of(turns)
+    assert [t.spokesperson.name for t in tables] == ["Antonella Di Lena", "Valentina De Gregorio"]

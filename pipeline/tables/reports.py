@@ -260,7 +260,8 @@ class ReportFinder:
             return []
         # "sono Elisabetta Marcon ... riporto quanto emerso nel gruppo": a presenter, even before any hand-over
         presents = any(s.speaks_for_table for s in opening) and any(s.intro_name for s in opening)
-        if self.facilitator is not None and pending is None and not self.found_any and not (names_table or presents):
+        opens = presents or names_table or self._holds_the_floor(index)  # "comincio io con il mio": no facilitator
+        if self.facilitator is not None and pending is None and not self.found_any and not opens:
             return []  # nobody has handed over yet: still the introduction
         speaks_for = names_table or any(s.speaks_for_table for s in opening)
         recent = pending is not None and index - pending.turn <= self.options.handover_reach
@@ -282,7 +283,10 @@ class ReportFinder:
             evidence.append(Evidence(Clue.INTRODUCES_THEMSELVES if introduces else Clue.REPORT_LIKE))
         if self._enough_words(index, evidence):
             return evidence
-        return [Evidence(Clue.HOLDS_THE_FLOOR)] if self._holds_the_floor(index) else []
+        if not self._holds_the_floor(index):
+            return []
+        introduces = any(s.intro_name for s in opening)
+        return [Evidence(Clue.INTRODUCES_THEMSELVES if introduces else Clue.HOLDS_THE_FLOOR)]
 
     def _handover_evidence(self, turn: Turn, pending: Handover) -> list[Evidence]:
         if _asks(turn.opening(1)[0]) and not turn.opening(2)[-1].speaks_for_table:
@@ -332,12 +336,14 @@ class ReportFinder:
         return words
 
     def _holds_the_floor(self, index: int) -> bool:
-        """After a report, a voice other than the facilitator's speaks at a report's length without asking:
-        the next report, even when Whisper lost the hand-over and the self-introduction."""
+        """A voice other than the facilitator's speaks at a report's length without asking, after a report or
+        introducing themselves: a report, even when Whisper lost the hand-over and the self-introduction, or
+        when nobody hands over ("comincio io con il mio, sono Antonella...")."""
         turn = self.turns[index]
-        if not self.found_any or turn.speaker == self.facilitator or any(_asks(s) for s in turn.opening(2)):
+        if turn.speaker == self.facilitator or any(_asks(s) for s in turn.opening(2)):
             return False
-        return self._own_words_ahead(index) >= self.options.floor_holding_words
+        introduces = any(s.intro_name for s in turn.opening(self.options.opening_sentences))
+        return (self.found_any or introduces) and self._own_words_ahead(index) >= self.options.floor_holding_words
 
     def _reads_like_report(self, turn: Turn, *, loose: bool = False) -> bool:
         """A long turn that announces headings or is dense in their cues.
