@@ -523,3 +523,18 @@ def test_with_nobody_handing_over_the_first_presenter_opens_the_reports() -> Non
     ]
     tables = tables_of(turns)
     assert [t.spokesperson.name for t in tables] == ["Antonella Di Lena", "Valentina De Gregorio"]
+
+
+def test_a_presenter_passing_to_another_group_ends_the_report() -> None:
+    turns = [
+        ("SPEAKER_00", "Allora, come d'accordo non facciamo moderazione: ogni gruppo passa la parola al successivo."),
+        ("SPEAKER_00", "Chi comincia? Elisa, vai pure tu."),
+        ("SPEAKER_01", "Va bene, parto io. Sono Elisa Qualizza dell'istituto comprensivo. " + HOUSING[0]),
+        *(("SPEAKER_01", text) for text in HOUSING[1:]),
+        ("SPEAKER_01", "Io passo la parola a Matteo, che ha fatto il gruppo sugli adolescenti. Matteo, vai."),
+        ("SPEAKER_02", "Sì, grazie Elisa. Allora, noi eravamo il gruppo degli adolescenti. " + PLAIN_REPORT[0]),
+        *(("SPEAKER_02", text) for text in PLAIN_REPORT[1:]),
+    ]
+    tables = tables_of(turns)
+    assert len(tables) == 2
+    assert spans(tables, turns)[1] == [8, 9, 10]

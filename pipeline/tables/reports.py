@@ -152,14 +152,21 @@ def _self_report_cut(turn: Turn, options: TablesOptions) -> int | None:
 
 def _split_trailing_handover(turn: Turn, options: TablesOptions) -> list[Turn]:
     """A presenter's last words handing over to a numbered table ("Manca solo il tavolo quattro. Giovanna.",
-    "Manca l'ultimo, lo sport. Don Paolo, c'eri tu?"), or to someone once the report is over ("Abbiamo finito.
-    E adesso tocca a Paolo per le RSA")."""
+    "Manca l'ultimo, lo sport. Don Paolo, c'eri tu?"), to someone with their group ("passo a Matteo, che ha fatto
+    il gruppo sugli adolescenti"), or to someone once the report is over ("Abbiamo finito. E adesso tocca a Paolo
+    per le RSA")."""
     start = max(len(turn.sentences) - 2, 1)
     for index in range(start, len(turn.sentences)):
         before = sum(s.words for s in turn.sentences[:index])
         numbered = any(r.number is not None or r.relative for s in turn.signals[index:] for r in s.table_refs)
         ended = "END_REPORT" in turn.signals[index - 1].labels and any(_calls(s) for s in turn.signals[index:])
-        if before >= options.min_report_words and (numbered or ended) and any(s.handover for s in turn.signals[index:]):
+        themed = any(s.handover and s.table_refs and s.names for s in turn.signals[index:])  # "a Matteo, che ha
+        # fatto il gruppo sugli adolescenti"
+        if (
+            before >= options.min_report_words
+            and (numbered or ended or themed)
+            and any(s.handover for s in turn.signals[index:])
+        ):
             return [
                 Turn(turn.speaker, turn.sentences[:index], turn.signals[:index]),
                 Turn(turn.speaker, turn.sentences[index:], turn.signals[index:]),
@@ -440,9 +447,9 @@ class ReportFinder:
         opening = turn.opening(self.options.opening_sentences)
         if _other_table(opening, draft, self.options):
             return False
-        if self._invites(draft):  # "passo a Ornella": what she says is the table's, "chiede aiuto" or not
-            return True
         shared = any("SHARED" in s.labels for s in draft.signals[: 2 * self.options.opening_sentences])
+        if self._invites(draft):  # "passo a Ornella": what she says is the table's, "chiede aiuto" or not
+            return shared or not _passes_to_another_table(draft, opening)
         if shared and not any(_asks(s) for s in turn.opening(2)):  # "lo raccontiamo in due": the other one
             return True
         asks = any(_asks(s) for s in turn.opening(2))
@@ -475,6 +482,13 @@ def _without_technical_preamble(draft: Draft, options: TablesOptions) -> Draft:
         else:
             draft.turns[0] = Turn(first.speaker, first.sentences[rest:], first.signals[rest:], first.self_report)
     return draft
+
+
+def _passes_to_another_table(draft: Draft, opening: Sequence[Signals]) -> bool:
+    """With nobody moderating, a presenter ends "passo a Matteo, che ha fatto il gruppo sugli adolescenti", or
+    the voice invited opens "noi eravamo il tavolo...": the next table, not a colleague."""
+    closing = draft.turns[-1].signals[-2:]
+    return any(s.table_refs for s in closing) or any(s.speaks_for_table for s in opening)
 
 
 def _says_who(signal: Signals) -> bool:
