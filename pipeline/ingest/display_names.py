@@ -47,6 +47,7 @@ class DeviceWords:
     patterns: tuple[re.Pattern[str], ...]  # whole names: DESKTOP-4F2K1
     rooms: frozenset[str]  # first words of rooms and shared accounts: sala, ufficio
     model_words: frozenset[str] = frozenset()  # words of a model's name after the brand: pro, lite
+    titles: frozenset[str] = frozenset()  # before a name and not part of it: dott.ssa, prof.
 
     def is_device_prefix(self, word: str) -> bool:
         return word.lower() in self.prefixes
@@ -63,6 +64,7 @@ def device_words() -> DeviceWords:
         patterns,
         frozenset(str(w).lower() for w in data.get("room_words") or []),
         frozenset(str(w).lower() for w in data.get("device_model_words") or []),
+        frozenset(str(w).lower() for w in data.get("titles") or []),
     )
 
 
@@ -78,9 +80,23 @@ def read_display_name(label: str) -> DisplayName:
     if raw and _room_word(raw.split()[0].lower(), words_data):
         return DisplayName(raw, None, None, True)
     parts = _ORGANISATION_SEPARATOR.split(raw, maxsplit=1)
-    person = parts[0].strip(" -–—|,") or None
+    person = _without_title(parts[0].strip(" -–—|,"), words_data.titles) or None
     organisation = parts[1].strip(" )]-–—|,") if len(parts) > 1 else None
     return DisplayName(raw, person, organisation or None, False)
+
+
+def _without_title(name: str, titles: frozenset[str]) -> str:
+    """ "Dott.ssa Rita Campisi" -> "Rita Campisi"; "Dott.Sanguineti" -> "Sanguineti"."""
+    words = name.split()
+    while words:
+        first, dot, glued = words[0].partition(".")
+        if words[0].lower() in titles and len(words) > 1:
+            words = words[1:]
+        elif dot and glued and f"{first}.".lower() in titles:
+            words = [glued, *words[1:]]
+        else:
+            break
+    return " ".join(words)
 
 
 def _room_word(word: str, words_data: DeviceWords) -> bool:
