@@ -186,3 +186,16 @@ def test_an_office_s_account_glued_by_an_older_track_parser_is_no_person() -> No
     """Audio-in transcripts made before the fix carry "Ufficiodi Piano Lodi" as a speaker label."""
     assert person_of_label("Ufficiodi Piano Lodi") is None
     assert person_of_label("Salvatore Mura") == "Salvatore Mura"
+
+
+def test_a_place_set_off_by_commas_is_not_the_presenters_name() -> None:
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Prego, vai Nicola."),
+        *report(
+            "SPEAKER_01",
+            "Sì grazie, sono in palestra, scusate il rumore. Allora il nostro tavolo era sulla povertà educativa, e"
+            " i ragazzi sono concentrati in certi quartieri, il rione sud, Difesa Grande, dove non c'è niente.",
+        ),
+    ]
+    assert spokespersons(turns) == ["Nicola"]

@@ -191,7 +191,8 @@ class SignalReader:
                 continue
             name, after = self.name_and_end(doc, index, limit=span.end)
             paused = after == span.end or doc[after].is_punct or doc[after].lower_ == "e"
-            if name and len(name.split()) >= 2 and paused:
+            known_first = name is not None and name.split()[0].lower() in self.first_names  # not "Difesa Grande",
+            if name and len(name.split()) >= 2 and paused and known_first:  # a quarter named after the role
                 return name
         return None
 
