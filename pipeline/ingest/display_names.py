@@ -47,6 +47,7 @@ class DeviceWords:
     patterns: tuple[re.Pattern[str], ...]  # whole names: DESKTOP-4F2K1
     rooms: frozenset[str]  # first words of rooms and shared accounts: sala, ufficio
     model_words: frozenset[str] = frozenset()  # words of a model's name after the brand: pro, lite
+    titles: frozenset[str] = frozenset()  # "dott.ssa", "prof": no part of the person's name
 
     def is_device_prefix(self, word: str) -> bool:
         return word.lower() in self.prefixes
@@ -63,6 +64,7 @@ def device_words() -> DeviceWords:
         patterns,
         frozenset(str(w).lower() for w in data.get("room_words") or []),
         frozenset(str(w).lower() for w in data.get("device_model_words") or []),
+        frozenset(str(w).lower().rstrip(".") for w in data.get("titles") or []),
     )
 
 
@@ -78,9 +80,18 @@ def read_display_name(label: str) -> DisplayName:
     if raw and _room_word(raw.split()[0].lower(), words_data):
         return DisplayName(raw, None, None, True)
     parts = _ORGANISATION_SEPARATOR.split(raw, maxsplit=1)
-    person = parts[0].strip(" -–—|,") or None
+    person = _without_titles(parts[0].strip(" -–—|,"), words_data) or None
     organisation = parts[1].strip(" )]-–—|,") if len(parts) > 1 else None
     return DisplayName(raw, person, organisation or None, False)
+
+
+def _without_titles(name: str, words_data: DeviceWords) -> str:
+    """ "Dott.ssa Rita Campisi" -> "Rita Campisi": a title before a full name is no part of it ("Sindaco Cevo"
+    keeps its title: a town, not a surname, may follow)."""
+    words = name.split()
+    while len(words) > 2 and words[0].lower().rstrip(".") in words_data.titles:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _room_word(word: str, words_data: DeviceWords) -> bool:

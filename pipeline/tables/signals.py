@@ -191,7 +191,9 @@ class SignalReader:
                 continue
             name, after = self.name_and_end(doc, index, limit=span.end)
             paused = after == span.end or doc[after].is_punct or doc[after].lower_ == "e"
-            if name and len(name.split()) >= 2 and paused:
+            # a person's first name, not any two capitals ("nei quartieri, il rione sud, Difesa Grande, e...")
+            person = doc[index].lower_ in self.first_names or doc[index].ent_type_ == "PER"
+            if name and len(name.split()) >= 2 and paused and person:
                 return name
         return None
 
