@@ -186,3 +186,39 @@ def test_an_office_s_account_glued_by_an_older_track_parser_is_no_person() -> No
     """Audio-in transcripts made before the fix carry "Ufficiodi Piano Lodi" as a speaker label."""
     assert person_of_label("Ufficiodi Piano Lodi") is None
     assert person_of_label("Salvatore Mura") == "Salvatore Mura"
+
+
+@pytest.mark.parametrize(
+    ("label", "person"),
+    [
+        ("Dott.ssa Rita Campisi", "Rita Campisi"),  # a title is no part of the name
+        ("Sindaco Cevo", None),  # an office-holder's account: a town follows, not a surname
+        ("Unione Montana-Perosa", None),  # a body's account
+        ("Centro Impiego Pinerolo", None),
+        ("CISS Pinerolo-Sala Riunioni", None),  # a body's acronym first
+        ("Ass.Servizi Sociali Caltagirone", None),
+        ("Partecipante", None),
+        ("Paola Ferrari-Ser DP", "Paola Ferrari"),  # a track file's hyphen before a body of two words
+        ("Maria Rossi-Bianchi", "Maria Rossi-Bianchi"),  # a double surname stays whole
+        ("MARIO ROSSI", "MARIO ROSSI"),
+    ],
+)
+def test_display_names_of_bodies_offices_and_titled_people(label: str, person: str | None) -> None:
+    assert person_of_label(label) == person
+
+
+def test_a_titled_display_name_gives_the_name_without_the_title() -> None:
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Adesso il tavolo due, la salute."),
+        *report("Dott.ssa Rita Campisi", "Sì, buonasera, Rita Campisi del consultorio familiare."),
+    ]
+    assert spokespersons(turns) == ["Rita Campisi"]
+
+
+def test_two_capitalised_words_set_off_by_commas_are_a_place_not_a_name() -> None:
+    text = (
+        "sì grazie, sono in palestra, scusate il rumore. il nostro tavolo era sulla povertà educativa, e qui a "
+        "Termoli i ragazzi sono concentrati in certi quartieri, il rione sud, Difesa Grande, e nei paesi."
+    )
+    assert introduced(text) is None

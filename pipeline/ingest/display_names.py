@@ -20,7 +20,7 @@ _OWNER_LINKS = ("di", "de", "del", "della", "of")
 # " - ", " | ", "(": or a hyphen with no spaces, as a track file's name gives it back ("Elisa Cardinali-AST
 # Ancona"), where an acronym, an abbreviation or a body's word follows (not "Rossi-Bianchi")
 _ORGANISATION_SEPARATOR = re.compile(
-    r"\s+[-–—|/]\s+|\s*[(\[]|-(?=[A-Z]{2,}|[A-Z][a-z]{0,3}[A-Z]|[A-Z][a-z]{0,5}\.|(?:Coop|Cooperativa"
+    r"\s+[-–—|/]\s+|\s*[(\[]|-(?=[A-Z][\w.]*\s+[A-Z])|-(?=[A-Z]{2,}|[A-Z][a-z]{0,3}[A-Z]|[A-Z][a-z]{0,5}\.|(?:Coop|Cooperativa"
     r"|Associazione|Comune|Fondazione|Parrocchia|Caritas|Ufficio|Consorzio|Istituto|Liceo|Scuola|Centro|Azienda)\b)"
 )
 
@@ -77,7 +77,7 @@ def read_display_name(label: str) -> DisplayName:
     owner = _device_owner(raw, words_data)
     if owner is not None:
         return DisplayName(raw, owner or None, None, True)
-    if raw and _room_word(raw.split()[0].lower(), words_data):
+    if raw and (_room_word(raw.split()[0].lower(), words_data) or _acronym_first(raw)):
         return DisplayName(raw, None, None, True)
     parts = _ORGANISATION_SEPARATOR.split(raw, maxsplit=1)
     person = _without_titles(parts[0].strip(" -–—|,"), words_data) or None
@@ -95,8 +95,18 @@ def _without_titles(name: str, words_data: DeviceWords) -> str:
 
 
 def _room_word(word: str, words_data: DeviceWords) -> bool:
-    """ "sala", and "ufficiodi" as an older track-name parser left "Ufficio di Piano Lodi"."""
+    """ "sala", "ass.servizi", and "ufficiodi" as an older track-name parser left "Ufficio di Piano Lodi"."""
+    word = word.split("-")[0]
+    if "." in word.rstrip("."):
+        word = word[: word.index(".") + 1]  # "Ass.Servizi Sociali"
     return word in words_data.rooms or any(word.removesuffix(link) in words_data.rooms for link in ("di", "del"))
+
+
+def _acronym_first(raw: str) -> bool:
+    """ "CISS Pinerolo-Sala Riunioni", "PLUS Olbia": a body's acronym first (a name in capitals is all capitals)."""
+    words = re.split(r"[\s-]+", raw)
+    first = words[0]
+    return len(words) > 1 and len(first) >= 2 and first.isalpha() and first.isupper() and not raw.isupper()
 
 
 def _device_owner(raw: str, words_data: DeviceWords) -> str | None:
