@@ -222,3 +222,13 @@ def test_two_capitalised_words_set_off_by_commas_are_a_place_not_a_name() -> Non
         "Termoli i ragazzi sono concentrati in certi quartieri, il rione sud, Difesa Grande, e nei paesi."
     )
     assert introduced(text) is None
+
+
+def test_a_capitalised_word_after_a_plural_article_is_no_name_in_a_hand_over() -> None:
+    """ "prima le Valli": the valleys' table, not a person called Valli."""
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Il tavolo quattro arriva dopo. Adesso il tavolo tre, prima le Valli."),
+        *report("SPEAKER_03"),
+    ]
+    assert spokespersons(turns) == [None]

@@ -338,7 +338,8 @@ class SignalReader:
         if lower in self.first_names:
             return True
         if first:  # a capitalised word starts a name only where it cannot be the sentence's first word
-            return token.is_title and not strict and not token.is_sent_start
+            after_article = token.i > 0 and token.nbor(-1).lower_ in _PLURAL_ARTICLES  # "prima le Valli"
+            return token.is_title and not strict and not token.is_sent_start and not after_article
         return token.is_title or (not token.is_stop and token.nbor(-1).lower_ in self.first_names)
 
     # headings -------------------------------------------------------------
@@ -389,6 +390,7 @@ class HeadingTitles:
 
 
 _ARTICLES = {"il", "la", "lo", "l'"}
+_PLURAL_ARTICLES = {"i", "gli", "le"}
 _PARTICLES = {"d'", "dell'", "dall'", "de", "de'", "del", "della", "di", "da", "lo", "la", "li"}
 
 
