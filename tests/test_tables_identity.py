@@ -232,3 +232,14 @@ def test_a_capitalised_word_after_a_plural_article_is_no_name_in_a_hand_over() -
         *report("SPEAKER_03"),
     ]
     assert spokespersons(turns) == [None]
+
+
+def test_a_device_owner_s_first_name_and_the_programme_s_full_name_are_one_person() -> None:
+    """ "Galaxy A52 di Teresa" and the programme's "Teresa Manco", called as the wrong table: still Teresa Manco."""
+    programme = Programme(tables=(TablePlan(3, "anziani", "Rosa Spada"), TablePlan(4, "caregiver", "Teresa Manco")))
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Adesso il tavolo tre, i caregiver. Teresa, tocca a te."),
+        *report("Galaxy A52 di Teresa"),
+    ]
+    assert spokespersons(turns, programme) == ["Teresa Manco"]
