@@ -18,6 +18,7 @@ from pipeline.ingest import (
     parse_chat,
     parse_folder_name,
     parse_track_name,
+    parse_track_names,
     parse_vtt,
     session_id_for,
 )
@@ -138,6 +139,12 @@ def test_session_round_trips_through_dict() -> None:
 )
 def test_parse_track_name(filename: str, name: str) -> None:
     assert parse_track_name(filename) == name
+
+
+def test_numbered_participants_stay_apart() -> None:
+    """Zoom's "Partecipante 1", "Partecipante 2": the number glued to the id is the name's, one file one voice."""
+    files = ["audioPartecipante116778240.m4a", "audioPartecipante216779264.m4a", "audioMarioRossi16780288.m4a"]
+    assert parse_track_names(files) == ["Partecipante 1", "Partecipante 2", "Mario Rossi"]
 
 
 @pytest.mark.parametrize("filename", ["audio12345678.m4a", "audio.m4a", "audio_-'123.m4a", "zoom_0.mp4"])

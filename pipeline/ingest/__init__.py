@@ -26,7 +26,7 @@ Rules where Zoom's layout leaves a choice:
 from pipeline.ingest.chat import parse_chat, read_chat
 from pipeline.ingest.discovery import discover, ingest_file, ingest_folder, snapshot
 from pipeline.ingest.names import date_from_name, parse_cloud_stamp, parse_folder_name, session_id_for
-from pipeline.ingest.tracks import parse_track_name
+from pipeline.ingest.tracks import parse_track_name, parse_track_names
 from pipeline.ingest.zoom_cloud import parse_vtt, read_vtt, split_speaker
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "parse_cloud_stamp",
     "parse_folder_name",
     "parse_track_name",
+    "parse_track_names",
     "parse_vtt",
     "read_chat",
     "read_vtt",

@@ -31,7 +31,7 @@ from pipeline.ingest.folders import (
     _source_files,
 )
 from pipeline.ingest.names import parse_folder_name
-from pipeline.ingest.tracks import parse_track_name
+from pipeline.ingest.tracks import parse_track_names
 
 _LOCAL_MARKER = re.compile(
     r"^(zoom_\d+\.mp4|audio_only(_\d+)?\.m4a|playback\.m3u|recording\.conf"
@@ -131,10 +131,8 @@ def _part_family(file: Path) -> str | None:
 
 def _read_tracks(folder: Path, files: list[Path], warnings: list[str]) -> list[ParticipantTrack]:
     tracks = []
-    for file in files:
-        if _media_role(file) != "participant-track":
-            continue
-        name = parse_track_name(file.name)
+    participant_files = [file for file in files if _media_role(file) == "participant-track"]
+    for file, name in zip(participant_files, parse_track_names([f.name for f in participant_files]), strict=True):
         if name is None:
             warnings.append(
                 f"{file.as_posix()}: no participant name in the file name "
