@@ -219,15 +219,25 @@ def match_tables(predicted: Tables, labelled: Sequence[dict[str, Any]]) -> list[
     return sorted(pairs)
 
 
-def _same_name(predicted: str | None, labelled: str | None) -> bool:
-    return _normalised(predicted) == _normalised(labelled)
-
-
 def _normalised(name: str | None) -> str:
     if not name:
         return ""
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return " ".join(plain.lower().split())
+
+
+_NAME_TITLES = ("don", "suor", "padre", "fra", "frate", "madre")
+
+
+def _same_name(predicted: str | None, labelled: str | None) -> bool:
+    """The same name, letter case, accents and a religious title aside: the labels write "don Paolo" when only
+    the first name is known but "Gabriele Marchesani" for the priest Zoom shows as "don Gabriele Marchesani"."""
+    return _untitled(_normalised(predicted)) == _untitled(_normalised(labelled))
+
+
+def _untitled(name: str) -> str:
+    words = name.split()
+    return " ".join(words[1:]) if len(words) > 1 and words[0] in _NAME_TITLES else name
 
 
 def score_session(predicted: Tables, labels: Labels) -> Scores:

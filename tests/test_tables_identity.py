@@ -188,14 +188,58 @@ def test_an_office_s_account_glued_by_an_older_track_parser_is_no_person() -> No
     assert person_of_label("Salvatore Mura") == "Salvatore Mura"
 
 
-def test_a_place_set_off_by_commas_is_not_the_presenters_name() -> None:
+@pytest.mark.parametrize(
+    ("label", "person"),
+    [
+        ("Dott.ssa Rita Campisi", "Rita Campisi"),  # a title is no part of the name
+        ("Sindaco Cevo", None),  # an office-holder's account: a town follows, not a surname
+        ("Unione Montana-Perosa", None),  # a body's account
+        ("Centro Impiego Pinerolo", None),
+        ("CISS Pinerolo-Sala Riunioni", None),  # a body's acronym first
+        ("Ass.Servizi Sociali Caltagirone", None),
+        ("Partecipante", None),
+        ("Paola Ferrari-Ser DP", "Paola Ferrari"),  # a track file's hyphen before a body of two words
+        ("Maria Rossi-Bianchi", "Maria Rossi-Bianchi"),  # a double surname stays whole
+        ("MARIO ROSSI", "MARIO ROSSI"),
+    ],
+)
+def test_display_names_of_bodies_offices_and_titled_people(label: str, person: str | None) -> None:
+    assert person_of_label(label) == person
+
+
+def test_a_titled_display_name_gives_the_name_without_the_title() -> None:
     turns = [
         *OPENING,
-        (FACILITATOR, "Prego, vai Nicola."),
-        *report(
-            "SPEAKER_01",
-            "Sì grazie, sono in palestra, scusate il rumore. Allora il nostro tavolo era sulla povertà educativa, e"
-            " i ragazzi sono concentrati in certi quartieri, il rione sud, Difesa Grande, dove non c'è niente.",
-        ),
+        (FACILITATOR, "Adesso il tavolo due, la salute."),
+        *report("Dott.ssa Rita Campisi", "Sì, buonasera, Rita Campisi del consultorio familiare."),
     ]
-    assert spokespersons(turns) == ["Nicola"]
+    assert spokespersons(turns) == ["Rita Campisi"]
+
+
+def test_two_capitalised_words_set_off_by_commas_are_a_place_not_a_name() -> None:
+    text = (
+        "sì grazie, sono in palestra, scusate il rumore. il nostro tavolo era sulla povertà educativa, e qui a "
+        "Termoli i ragazzi sono concentrati in certi quartieri, il rione sud, Difesa Grande, e nei paesi."
+    )
+    assert introduced(text) is None
+
+
+def test_a_capitalised_word_after_a_plural_article_is_no_name_in_a_hand_over() -> None:
+    """ "prima le Valli": the valleys' table, not a person called Valli."""
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Il tavolo quattro arriva dopo. Adesso il tavolo tre, prima le Valli."),
+        *report("SPEAKER_03"),
+    ]
+    assert spokespersons(turns) == [None]
+
+
+def test_a_device_owner_s_first_name_and_the_programme_s_full_name_are_one_person() -> None:
+    """ "Galaxy A52 di Teresa" and the programme's "Teresa Manco", called as the wrong table: still Teresa Manco."""
+    programme = Programme(tables=(TablePlan(3, "anziani", "Rosa Spada"), TablePlan(4, "caregiver", "Teresa Manco")))
+    turns = [
+        *OPENING,
+        (FACILITATOR, "Adesso il tavolo tre, i caregiver. Teresa, tocca a te."),
+        *report("Galaxy A52 di Teresa"),
+    ]
+    assert spokespersons(turns, programme) == ["Teresa Manco"]

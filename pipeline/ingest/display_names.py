@@ -20,7 +20,7 @@ _OWNER_LINKS = ("di", "de", "del", "della", "of")
 # " - ", " | ", "(": or a hyphen with no spaces, as a track file's name gives it back ("Elisa Cardinali-AST
 # Ancona"), where an acronym, an abbreviation or a body's word follows (not "Rossi-Bianchi")
 _ORGANISATION_SEPARATOR = re.compile(
-    r"\s+[-–—|/]\s+|\s*[(\[]|-(?=[A-Z]{2,}|[A-Z][a-z]{0,3}[A-Z]|[A-Z][a-z]{0,5}\.|(?:Coop|Cooperativa"
+    r"\s+[-–—|/]\s+|\s*[(\[]|-(?=[A-Z][\w.]*\s+[A-Z])|-(?=[A-Z]{2,}|[A-Z][a-z]{0,3}[A-Z]|[A-Z][a-z]{0,5}\.|(?:Coop|Cooperativa"
     r"|Associazione|Comune|Fondazione|Parrocchia|Caritas|Ufficio|Consorzio|Istituto|Liceo|Scuola|Centro|Azienda)\b)"
 )
 
@@ -47,7 +47,7 @@ class DeviceWords:
     patterns: tuple[re.Pattern[str], ...]  # whole names: DESKTOP-4F2K1
     rooms: frozenset[str]  # first words of rooms and shared accounts: sala, ufficio
     model_words: frozenset[str] = frozenset()  # words of a model's name after the brand: pro, lite
-    titles: frozenset[str] = frozenset()  # before a name and not part of it: dott.ssa, prof.
+    titles: frozenset[str] = frozenset()  # "dott.ssa", "prof": no part of the person's name
 
     def is_device_prefix(self, word: str) -> bool:
         return word.lower() in self.prefixes
@@ -64,7 +64,7 @@ def device_words() -> DeviceWords:
         patterns,
         frozenset(str(w).lower() for w in data.get("room_words") or []),
         frozenset(str(w).lower() for w in data.get("device_model_words") or []),
-        frozenset(str(w).lower() for w in data.get("titles") or []),
+        frozenset(str(w).lower().rstrip(".") for w in data.get("titles") or []),
     )
 
 
@@ -77,31 +77,36 @@ def read_display_name(label: str) -> DisplayName:
     owner = _device_owner(raw, words_data)
     if owner is not None:
         return DisplayName(raw, owner or None, None, True)
-    if raw and _room_word(raw.split()[0].lower(), words_data):
+    if raw and (_room_word(raw.split()[0].lower(), words_data) or _acronym_first(raw)):
         return DisplayName(raw, None, None, True)
     parts = _ORGANISATION_SEPARATOR.split(raw, maxsplit=1)
-    person = _without_title(parts[0].strip(" -–—|,"), words_data.titles) or None
+    person = _without_titles(parts[0].strip(" -–—|,"), words_data) or None
     organisation = parts[1].strip(" )]-–—|,") if len(parts) > 1 else None
     return DisplayName(raw, person, organisation or None, False)
 
 
-def _without_title(name: str, titles: frozenset[str]) -> str:
-    """ "Dott.ssa Rita Campisi" -> "Rita Campisi"; "Dott.Sanguineti" -> "Sanguineti"."""
+def _without_titles(name: str, words_data: DeviceWords) -> str:
+    """ "Dott.ssa Rita Campisi" -> "Rita Campisi": a title before a full name is no part of it ("Sindaco Cevo"
+    keeps its title: a town, not a surname, may follow)."""
     words = name.split()
-    while words:
-        first, dot, glued = words[0].partition(".")
-        if words[0].lower() in titles and len(words) > 1:
-            words = words[1:]
-        elif dot and glued and f"{first}.".lower() in titles:
-            words = [glued, *words[1:]]
-        else:
-            break
+    while len(words) > 2 and words[0].lower().rstrip(".") in words_data.titles:
+        words = words[1:]
     return " ".join(words)
 
 
 def _room_word(word: str, words_data: DeviceWords) -> bool:
-    """ "sala", and "ufficiodi" as an older track-name parser left "Ufficio di Piano Lodi"."""
+    """ "sala", "ass.servizi", and "ufficiodi" as an older track-name parser left "Ufficio di Piano Lodi"."""
+    word = word.split("-")[0]
+    if "." in word.rstrip("."):
+        word = word[: word.index(".") + 1]  # "Ass.Servizi Sociali"
     return word in words_data.rooms or any(word.removesuffix(link) in words_data.rooms for link in ("di", "del"))
+
+
+def _acronym_first(raw: str) -> bool:
+    """ "CISS Pinerolo-Sala Riunioni", "PLUS Olbia": a body's acronym first (a name in capitals is all capitals)."""
+    words = re.split(r"[\s-]+", raw)
+    first = words[0]
+    return len(words) > 1 and len(first) >= 2 and first.isalpha() and first.isupper() and not raw.isupper()
 
 
 def _device_owner(raw: str, words_data: DeviceWords) -> str | None:

@@ -40,7 +40,7 @@ class KnownPeople:
         scored = [(self.score(heard, n), n) for n in self.names]
         good = [(score, n) for score, n in scored if score >= self.threshold]
         best = max((score for score, _ in good), default=0.0)
-        top = [n for score, n in good if score == best]
+        top = _fullest([n for score, n in good if score == best])
         return _fuller(heard, top[0]) if len(top) == 1 else None  # "Giulia" and two Giulias: no guess
 
     def score(self, heard: str, name: str) -> float:
@@ -74,6 +74,12 @@ def _first(name: str) -> str:
 def _thanks(text: str, name: str) -> bool:
     """ "Grazie Gavino, vai pure": the name right after the thanks is the one who just spoke."""
     return re.search(rf"\bgrazie,? (?:a |ad )?{re.escape(_first(name))}\b", text.lower()) is not None
+
+
+def _fullest(names: list[str]) -> list[str]:
+    """The names less those another one writes out in full ("Teresa" of "Galaxy di Teresa" in "Teresa Manco")."""
+    words = [set(n.lower().split()) for n in names]
+    return [n for n, w in zip(names, words, strict=True) if not any(w < other for other in words)]
 
 
 def _fuller(heard: str, known: str) -> str:

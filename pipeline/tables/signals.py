@@ -191,8 +191,9 @@ class SignalReader:
                 continue
             name, after = self.name_and_end(doc, index, limit=span.end)
             paused = after == span.end or doc[after].is_punct or doc[after].lower_ == "e"
-            known_first = name is not None and name.split()[0].lower() in self.first_names  # not "Difesa Grande",
-            if name and len(name.split()) >= 2 and paused and known_first:  # a quarter named after the role
+            # a person's first name, not any two capitals ("nei quartieri, il rione sud, Difesa Grande, e...")
+            person = doc[index].lower_ in self.first_names or doc[index].ent_type_ == "PER"
+            if name and len(name.split()) >= 2 and paused and person:
                 return name
         return None
 
@@ -337,7 +338,8 @@ class SignalReader:
         if lower in self.first_names:
             return True
         if first:  # a capitalised word starts a name only where it cannot be the sentence's first word
-            return token.is_title and not strict and not token.is_sent_start
+            after_article = token.i > 0 and token.nbor(-1).lower_ in _PLURAL_ARTICLES  # "prima le Valli"
+            return token.is_title and not strict and not token.is_sent_start and not after_article
         return token.is_title or (not token.is_stop and token.nbor(-1).lower_ in self.first_names)
 
     # headings -------------------------------------------------------------
@@ -388,6 +390,7 @@ class HeadingTitles:
 
 
 _ARTICLES = {"il", "la", "lo", "l'"}
+_PLURAL_ARTICLES = {"i", "gli", "le"}
 _PARTICLES = {"d'", "dell'", "dall'", "de", "de'", "del", "della", "di", "da", "lo", "la", "li"}
 
 
